@@ -1,0 +1,28 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import type { AwsCredentialIdentity, Provider, RetryStrategyV2 } from '@smithy/types';
+
+/**
+ * Every AWS client a task may use. Built in one place and passed in, so tests can hand in
+ * `aws-sdk-client-mock` clients and the local runner sandbox-backed ones.
+ */
+export interface AwsClients {
+  readonly s3: S3Client;
+  readonly s3Control: S3ControlClient;
+}
+
+/** Settings shared by every client; the sandbox and tests use them to plug in and speed up. */
+export interface ClientOptions {
+  readonly region?: string;
+  readonly credentials?: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
+  readonly maxAttempts?: number;
+  readonly retryStrategy?: RetryStrategyV2;
+}
+
+/** Builds the default clients, using the SDK's default credential chain unless told otherwise. */
+export function createAwsClients(options: ClientOptions = {}): AwsClients {
+  return {
+    s3: new S3Client({ ...options }),
+    s3Control: new S3ControlClient({ ...options }),
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Named errors. Each class's `name` is the string the state machine matches in `ErrorEquals`,
+ * so a task throws and the workflow routes; no task returns an error status.
+ */
+
+/** Base of every error the responder raises on purpose. */
+export class ResponderError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The bucket does not exist (deleted meanwhile, or never existed in the expected account). */
+export class BucketNotFoundError extends ResponderError {
+  constructor(
+    readonly bucket: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`bucket ${bucket} does not exist in the expected account`, options);
+  }
+}
+
+/** Input that does not match a contract: a malformed snapshot, event or configuration. */
+export class InvalidInputError extends ResponderError {
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
