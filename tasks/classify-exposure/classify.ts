@@ -71,6 +71,8 @@ const NOT_READ_MEANS: Record<(typeof MUST_READ)[number], string> = {
 
 /** NoSuchKey on an object is not a gap in what we know: the object is simply not there. */
 const OBJECT_GONE = 'NoSuchKey';
+/** The adapter read only the first objects of a large bucket (limits.objectScanLimit). */
+export const SCAN_LIMIT = 'ScanLimitReached';
 
 function unreadParts(snapshot: BucketAccessSnapshot): Unknown[] {
   const unknown: Unknown[] = snapshot.unreadable.map(({ part, key, error }) => ({
@@ -79,7 +81,9 @@ function unreadParts(snapshot: BucketAccessSnapshot): Unknown[] {
     why:
       error === OBJECT_GONE
         ? 'NoSuchKey: the object no longer exists, or its multipart upload is not complete'
-        : `${error}: could not be read`,
+        : error === SCAN_LIMIT
+          ? 'ScanLimitReached: the bucket has more objects than the scan limit; only the first ones were read'
+          : `${error}: could not be read`,
   }));
   const named = new Set(
     snapshot.unreadable.map((u) => (u.key === undefined ? u.part : `${u.part}/${u.key}`)),

@@ -1,5 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsCredentialIdentity, Provider, RetryStrategyV2 } from '@smithy/types';
 
 /**
@@ -9,6 +12,9 @@ import type { AwsCredentialIdentity, Provider, RetryStrategyV2 } from '@smithy/t
 export interface AwsClients {
   readonly s3: S3Client;
   readonly s3Control: S3ControlClient;
+  readonly securityHub: SecurityHubClient;
+  readonly ses: SESv2Client;
+  readonly sfn: SFNClient;
 }
 
 /** Settings shared by every client; the sandbox and tests use them to plug in and speed up. */
@@ -24,5 +30,8 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
   return {
     s3: new S3Client({ ...options }),
     s3Control: new S3ControlClient({ ...options }),
+    securityHub: new SecurityHubClient({ ...options }),
+    ses: new SESv2Client({ ...options }),
+    sfn: new SFNClient({ ...options }),
   };
 }

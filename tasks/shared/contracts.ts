@@ -235,3 +235,63 @@ export const ExposureVerdictSchema = z.object({
   fingerprint: z.string(),
 });
 export type ExposureVerdict = z.infer<typeof ExposureVerdictSchema>;
+
+// ---- The workflow ------------------------------------------------------------------------
+
+/** One CloudTrail event as an incident records it: a trigger and a witness. */
+export const IncidentEventSchema = z.object({
+  eventID: z.string(),
+  eventName: z.string(),
+  actor: z.string().nullable(),
+  sourceIp: z.string().nullable(),
+  time: z.string(),
+  keys: z.array(z.string()),
+});
+export type IncidentEvent = z.infer<typeof IncidentEventSchema>;
+
+export const IncidentStatusSchema = z.enum(['OPEN', 'CLOSED']);
+export const ClosedReasonSchema = z.enum(['REMEDIATED', 'NOT_PUBLIC', 'BUCKET_DELETED']);
+export type ClosedReason = z.infer<typeof ClosedReasonSchema>;
+export const IncidentResponseSchema = z.enum([
+  'PENDING',
+  'NOTIFIED',
+  'EXCEPTED',
+  'APPROVED',
+  'REJECTED',
+  'EXPIRED',
+  'REMEDIATED',
+  'FAILED',
+]);
+export type IncidentResponse = z.infer<typeof IncidentResponseSchema>;
+
+/** One exposure episode of one bucket, from the first public reading to the end of the exposure. */
+export const IncidentSchema = z.object({
+  incidentId: z.string(),
+  bucket: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  status: IncidentStatusSchema,
+  closedReason: ClosedReasonSchema.nullable(),
+  response: IncidentResponseSchema,
+  events: z.array(IncidentEventSchema),
+  verdict: ExposureVerdictSchema,
+  mode: z.enum(['auto', 'approve', 'notify']),
+  modeReason: z.string(),
+  macie: z.record(z.string(), z.unknown()).nullable(),
+  decision: z.record(z.string(), z.unknown()).nullable(),
+  remediation: z.record(z.string(), z.unknown()).nullable(),
+  findingId: z.string().nullable(),
+  timings: z.object({
+    eventTime: z.string(),
+    detectedAt: z.string(),
+    notifiedAt: z.string().nullable(),
+    containedAt: z.string().nullable(),
+  }),
+  /** The incident this one follows on the same bucket (a new episode names the previous one). */
+  previousIncidentId: z.string().nullable(),
+  /** The execution that opened it, and the one that holds the bucket now. */
+  executionId: z.string(),
+  /** What happened, in order, in plain words: the audit trail (Security Hub keeps findings ~90 days). */
+  history: z.array(z.object({ at: z.string(), what: z.string() })),
+});
+export type Incident = z.infer<typeof IncidentSchema>;

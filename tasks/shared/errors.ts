@@ -31,3 +31,16 @@ export class InvalidInputError extends ResponderError {
     super(message, options);
   }
 }
+
+/** The bucket's lease was reclaimed by another execution (this one outlived its lease). */
+export class LeaseLostError extends ResponderError {
+  constructor(
+    readonly bucket: string,
+    readonly holder: string | null,
+  ) {
+    super(`the lease on bucket ${bucket} is held by ${holder ?? 'nobody'} now`);
+  }
+}
+
+/** A second OPEN incident for a bucket that already has one: a store invariant would break. */
+export class IncidentConflictError extends ResponderError {}

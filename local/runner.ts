@@ -1,0 +1,185 @@
+/**
+ * Runs the real ASL file on aws-local-stepfunctions, with each Task mapped to its real handler.
+ * It behaves as `lambda:invoke` does in AWS: the task gets only `Payload`, and its result comes
+ * back wrapped as `{ Payload, … }`, so the ASL's `OutputPath: $.Payload` works unchanged.
+ */
+import './polyfills.js';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { TaskDeps, TaskHandler } from '../tasks/shared/task-deps.js';
+import { projectPath } from './paths.js';
+
+/** The engine's event log entry (its type is not exported by name). */
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+export const STATE_MACHINE_NAME = 's3-exposure-response';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** One state's entry, as the console shows it. */
+export interface StateStep {
+  readonly name: string;
+  readonly type: string;
+  readonly input: unknown;
+  readonly output?: unknown;
+  readonly error?: { readonly Error: string; readonly Cause: unknown };
+}
+
+export interface ExecutionRecord {
+  readonly executionId: string;
+  readonly name: string;
+  readonly input: unknown;
+  readonly startedAt: string;
+  stoppedAt: string | null;
+  status: ExecutionStatus;
+  /** The names of the states entered, in order (a retried state once per entry). */
+  readonly path: string[];
+  readonly steps: StateStep[];
+  output: unknown;
+  error: { Error: string; Cause: unknown } | null;
+}
+
+/** The Task states of the ASL; every one must have a handler. */
+export type TaskHandlers = Readonly<Record<string, TaskHandler>>;
+
+/** Reads the ASL and fills the `${…FunctionArn}` substitutions, as the CDK stack does. */
+export function loadDefinition(region: string, accountId: string): StateMachineDefinition {
+  const text = readFileSync(projectPath('statemachine', 'exposure-response.asl.json'), 'utf8');
+  const substituted = text.replace(/\$\{(\w+)FunctionArn\}/g, (_match, name: string) => {
+    const kebab = name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+    return `arn:aws:lambda:${region}:${accountId}:function:s3-exposure-${kebab}`;
+  });
+  const left = substituted.match(/\$\{\w+\}/);
+  if (left) throw new Error(`definition substitution ${left[0]} has no value`);
+  // The engine validates the definition when the machine is built.
+  return JSON.parse(substituted) as StateMachineDefinition;
+}
+
+function taskStateNames(definition: StateMachineDefinition): string[] {
+  return Object.entries(definition.States)
+    .filter(([, state]) => state.Type === 'Task')
+    .map(([name]) => name);
+}
+
+export interface RunnerOptions {
+  readonly region: string;
+  readonly accountId: string;
+  readonly handlers: TaskHandlers;
+  /** Dependencies for every task; `stateMachineArn` is filled in by the runner. */
+  readonly deps: Omit<TaskDeps, 'stateMachineArn'>;
+  /** Retry pauses, shortened for local runs (AWS waits seconds). */
+  readonly retryIntervalMs?: number;
+}
+
+/** Runs executions of the workflow and keeps their histories. */
+export class WorkflowRunner {
+  readonly definition: StateMachineDefinition;
+  readonly stateMachineArn: string;
+  readonly executions: ExecutionRecord[] = [];
+  readonly #machine: StateMachine;
+  readonly #running = new Set<Promise<ExecutionRecord>>();
+
+  constructor(private readonly options: RunnerOptions) {
+    this.definition = loadDefinition(options.region, options.accountId);
+    this.stateMachineArn = `arn:aws:states:${options.region}:${options.accountId}:stateMachine:${STATE_MACHINE_NAME}`;
+    for (const name of taskStateNames(this.definition)) {
+      if (!options.handlers[name]) throw new Error(`no local handler for Task state ${name}`);
+    }
+    this.#machine = new StateMachine(this.definition);
+  }
+
+  /** Starts an execution without waiting for it; `idle()` waits for every one. */
+  start(input: unknown, name: string = randomUUID()): Promise<ExecutionRecord> {
+    const running = this.#run(input, name);
+    this.#running.add(running);
+    void running.finally(() => this.#running.delete(running));
+    return running;
+  }
+
+  /** Waits until no execution runs, including those started by other executions (fan-out). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  async #run(input: unknown, name: string): Promise<ExecutionRecord> {
+    const executionId = `arn:aws:states:${this.options.region}:${this.options.accountId}:execution:${STATE_MACHINE_NAME}:${name}`;
+    const record: ExecutionRecord = {
+      executionId,
+      name,
+      input,
+      startedAt: this.options.deps.clock.now().toISOString(),
+      stoppedAt: null,
+      status: 'RUNNING',
+      path: [],
+      steps: [],
+      output: null,
+      error: null,
+    };
+    this.executions.push(record);
+    const deps: TaskDeps = { ...this.options.deps, stateMachineArn: this.stateMachineArn };
+    const taskResourceLocalHandlers = Object.fromEntries(
+      Object.entries(this.options.handlers).map(([state, handler]) => [
+        state,
+        async (invocation: unknown) => {
+          const payload = (invocation as { Payload?: unknown } | null)?.Payload;
+          return {
+            Payload: (await handler(payload, deps)) as never,
+            StatusCode: 200,
+            ExecutedVersion: '$LATEST',
+          };
+        },
+      ]),
+    );
+    const retryInterval = this.options.retryIntervalMs ?? 5;
+    const execution = this.#machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers,
+        retryIntervalOverrides: Object.fromEntries(
+          Object.keys(this.options.handlers).map((s) => [s, retryInterval]),
+        ),
+      },
+      context: {
+        Execution: { Id: executionId, Name: name, Input: input as never, StartTime: record.startedAt },
+        StateMachine: { Id: this.stateMachineArn, Name: STATE_MACHINE_NAME },
+      },
+    });
+    const logging = this.#collect(execution.eventLogs, record);
+    try {
+      record.output = await execution.result;
+      record.status = 'SUCCEEDED';
+    } catch (error) {
+      const e = error as { name?: string; message?: string; cause?: unknown };
+      record.status =
+        e.name === 'ExecutionAbortedError'
+          ? 'ABORTED'
+          : e.name === 'ExecutionTimeoutError'
+            ? 'TIMED_OUT'
+            : 'FAILED';
+      record.error ??= { Error: e.name ?? 'Error', Cause: e.message ?? '' };
+    }
+    await logging;
+    record.stoppedAt = this.options.deps.clock.now().toISOString();
+    return record;
+  }
+
+  async #collect(events: AsyncGenerator<EventLog>, record: ExecutionRecord): Promise<void> {
+    for await (const event of events) {
+      if (event.type === 'StateEntered') {
+        record.path.push(event.state.name);
+        record.steps.push({ name: event.state.name, type: event.state.type, input: event.state.input });
+      } else if (event.type === 'StateExited' || event.type === 'StateFailed') {
+        const step = record.steps.findLast((s) => s.name === event.state.name);
+        if (step) {
+          const index = record.steps.lastIndexOf(step);
+          record.steps[index] =
+            event.type === 'StateExited'
+              ? { ...step, output: event.state.output }
+              : { ...step, error: { Error: event.Error, Cause: event.Cause } };
+        }
+      } else if (event.type === 'ExecutionFailed') {
+        record.error = { Error: event.Error, Cause: event.Cause };
+      }
+    }
+  }
+}

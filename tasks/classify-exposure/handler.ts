@@ -1,0 +1,84 @@
+import { BucketAccessSnapshotSchema, type IncidentEvent } from '../shared/contracts.js';
+import { logger } from '../shared/logger.js';
+import { bucketTrigger, readState } from '../shared/state-access.js';
+import type { TaskHandler } from '../shared/task-deps.js';
+import { parseOrThrow } from '../shared/validation.js';
+import type { WorkflowState } from '../shared/workflow-state.js';
+import { assess } from './assess.js';
+import { classifyExposure, SCAN_LIMIT } from './classify.js';
+import { listObjectKeys } from './list-objects.js';
+import { readBucketSnapshot } from './read-snapshot.js';
+
+/** Changes that can bring stored object ACLs back into force without naming any object. */
+const UNCOVERS_OBJECT_ACLS = new Set([
+  'PutBucketPublicAccessBlock',
+  'DeleteBucketPublicAccessBlock',
+  'PutAccountPublicAccessBlock',
+  'DeleteAccountPublicAccessBlock',
+  'PutBucketOwnershipControls',
+  'DeleteBucketOwnershipControls',
+]);
+
+function keysOf(events: readonly IncidentEvent[]): Set<string> {
+  return new Set(events.flatMap((e) => e.keys));
+}
+
+/**
+ * ClassifyExposure: take the events waiting on the bucket, re-read the bucket's CURRENT
+ * configuration (never the event's), classify it, and record what it means on the incident.
+ * A deleted bucket throws BucketNotFoundError, which the workflow turns into a closed incident.
+ */
+export const classifyExposureTask: TaskHandler = async (input, deps) => {
+  const state = readState(input, 'ClassifyExposure');
+  const trigger = bucketTrigger(state, 'ClassifyExposure');
+  const { bucket, accountId, region } = trigger;
+  const now = deps.clock.now();
+  const { limits, timings } = state.config;
+
+  const events = await deps.store.takePendingEvents(bucket, state.executionId, now, timings.leaseSeconds);
+  const [open, latest] = await Promise.all([
+    deps.store.getOpenIncident(bucket),
+    deps.store.getLatestIncident(bucket),
+  ]);
+  const clients = deps.clientsFor(region);
+
+  const keys = keysOf([...(open?.events ?? []), ...events]);
+  let scanTruncated = false;
+  if (events.some((e) => UNCOVERS_OBJECT_ACLS.has(e.eventName)) && limits.objectScanLimit > 0) {
+    const scan = await listObjectKeys(clients.s3, { bucket, accountId, limit: limits.objectScanLimit });
+    for (const key of scan.keys) keys.add(key);
+    scanTruncated = scan.truncated;
+  }
+  const raw = await readBucketSnapshot(clients, {
+    accountId,
+    bucket,
+    objectKeys: [...keys],
+    objectAclConcurrency: limits.objectAclConcurrency,
+  });
+  if (scanTruncated) raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: SCAN_LIMIT }];
+  const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`));
+
+  const { assessment, incident } = assess({
+    verdict,
+    open,
+    latest,
+    events,
+    keyCount: keys.size,
+    bucket,
+    accountId,
+    region,
+    executionId: state.executionId,
+    config: state.config,
+    now,
+  });
+  if (incident) await deps.store.putIncident(incident);
+  logger.info('bucket classified', {
+    bucket,
+    outcome: assessment.outcome,
+    severity: assessment.severity,
+    incidentId: assessment.incidentId,
+  });
+  const next: WorkflowState = { ...state, assessment };
+  if (assessment.outcome === 'notPublic') next.close = { reason: 'NOT_PUBLIC' };
+  return next;
+};

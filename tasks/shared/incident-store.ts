@@ -1,0 +1,53 @@
+/**
+ * Where incidents, leases and the events behind them live: DynamoDB in AWS, the state folder
+ * locally. Every operation is atomic, because executions of one bucket overlap.
+ */
+import type { Incident, IncidentEvent } from './contracts.js';
+
+/** What registering an event told this execution. */
+export type Registration =
+  | { readonly role: 'owner' }
+  /** Another live execution holds the bucket; this event now waits on its lease. */
+  | { readonly role: 'joined'; readonly holder: string }
+  /** Another execution already registered this very event (a duplicate delivery). */
+  | { readonly role: 'duplicate'; readonly holder: string };
+
+export type ReleaseOutcome = 'released' | 'moreEvents' | 'notHeld';
+
+export interface RegisterInput {
+  readonly bucket: string;
+  readonly executionId: string;
+  readonly event: IncidentEvent;
+  readonly now: Date;
+  readonly leaseSeconds: number;
+}
+
+export interface IncidentStore {
+  /**
+   * Records the event once (idempotent on its eventID), then either takes the bucket's lease
+   * (free, expired, or already ours: a retried task recognises itself) or leaves the event on the
+   * holder's lease for it to pick up. Nothing is lost either way.
+   */
+  register(input: RegisterInput): Promise<Registration>;
+  /**
+   * Takes the events waiting on the lease, and renews it. Throws LeaseLostError when another
+   * execution reclaimed the lease meanwhile.
+   */
+  takePendingEvents(
+    bucket: string,
+    executionId: string,
+    now: Date,
+    leaseSeconds: number,
+  ): Promise<IncidentEvent[]>;
+  /** Lets the bucket go, unless events joined since the owner last looked ("moreEvents"). */
+  releaseLease(bucket: string, executionId: string): Promise<ReleaseOutcome>;
+  /** A failed call (errorCode) is kept as an attempt: evidence, not a change. */
+  recordAttempt(bucket: string, event: IncidentEvent, errorCode: string): Promise<void>;
+  getOpenIncident(bucket: string): Promise<Incident | null>;
+  /** The most recent incident of a bucket, open or closed. */
+  getLatestIncident(bucket: string): Promise<Incident | null>;
+  getIncident(incidentId: string): Promise<Incident | null>;
+  /** Creates or replaces an incident; at most one OPEN incident per bucket. */
+  putIncident(incident: Incident): Promise<void>;
+  listIncidents(): Promise<Incident[]>;
+}

@@ -1,0 +1,23 @@
+import type { AwsClients } from './aws-clients.js';
+import type { Clock } from './clock.js';
+import type { ResponderConfig } from './config.js';
+import type { IncidentStore } from './incident-store.js';
+
+/** What every task handler is given: clients, the store, time, and the deployment's settings. */
+export interface TaskDeps {
+  /** Clients for the responder's own Region. */
+  readonly clients: AwsClients;
+  /** Clients for another Region: buckets are read in their own Region. */
+  readonly clientsFor: (region: string) => AwsClients;
+  readonly store: IncidentStore;
+  readonly clock: Clock;
+  /** The configuration the first task loads into the state; later tasks read it from the state. */
+  readonly config: ResponderConfig;
+  /** aws, aws-cn or aws-us-gov: for ARNs in findings. */
+  readonly partition: string;
+  /** This state machine's ARN, for StartExecution when an account-level change fans out. */
+  readonly stateMachineArn: string;
+}
+
+/** A task: state in, state out. Throws named errors; the state machine routes them. */
+export type TaskHandler = (input: unknown, deps: TaskDeps) => Promise<unknown>;

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { loadDefinition } from '../../local/runner.js';
+
+type Validator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errorsText: (separator?: string) => string };
+const validate = createRequire(import.meta.url)('asl-validator') as Validator;
+
+const text = readFileSync(new URL('../../statemachine/exposure-response.asl.json', import.meta.url), 'utf8');
+const raw = JSON.parse(text) as { Comment?: string; States: Record<string, Record<string, unknown>> };
+const states = Object.entries(raw.States);
+
+describe('statemachine/exposure-response.asl.json', () => {
+  it('is valid ASL once substituted, checked on a clone (asl-validator changes its input)', () => {
+    const result = validate(structuredClone(loadDefinition('us-east-1', '111122223333')));
+    expect(result.isValid, result.errorsText('\n')).toBe(true);
+  });
+
+  it('would be caught by the validator if a transition pointed nowhere', () => {
+    const broken = structuredClone(loadDefinition('us-east-1', '111122223333'));
+    const states = broken.States as Record<string, { Next?: string }>;
+    if (states.RegisterIncident) states.RegisterIncident.Next = 'NoSuchState';
+    expect(validate(broken).isValid).toBe(false);
+  });
+
+  it('is JSONPath only: no JSONata, no Assign, no variables (the local engine ignores them silently)', () => {
+    expect(text).not.toMatch(/"QueryLanguage"\s*:\s*"JSONata"/);
+    expect(text).not.toMatch(/"Assign"\s*:/);
+    expect(text).not.toMatch(/\{%/);
+    expect(text).not.toMatch(/"Arguments"\s*:|"Output"\s*:/);
+  });
+
+  it('substitutes only ARNs and names', () => {
+    const placeholders = [...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]);
+    expect(placeholders.length).toBeGreaterThan(0);
+    for (const name of placeholders) expect(name).toMatch(/(FunctionArn|Arn|Name)$/);
+  });
+
+  it('has a Comment on the machine and on every state', () => {
+    expect(raw.Comment).toBeTruthy();
+    for (const [name, state] of states) expect(state.Comment, name).toBeTruthy();
+  });
+
+  it('names Choices as questions', () => {
+    for (const [name, state] of states) if (state.Type === 'Choice') expect(name).toMatch(/\?$/);
+  });
+
+  it('retries transient errors on every Task with backoff and full jitter', () => {
+    for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
+      const retry = state.Retry as Array<Record<string, unknown>>;
+      expect(retry, name).toContainEqual(
+        expect.objectContaining({
+          ErrorEquals: expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+          JitterStrategy: 'FULL',
+          BackoffRate: 2,
+        }),
+      );
+      expect(retry, name).toContainEqual(
+        expect.objectContaining({ ErrorEquals: expect.arrayContaining(['ThrottlingException', 'SlowDown']) }),
+      );
+    }
+  });
+
+  it('routes every unhandled Task error to ReportFailure, and ReportFailure to a Fail state', () => {
+    for (const [name, state] of states.filter(([n, s]) => s.Type === 'Task' && n !== 'ReportFailure')) {
+      const catchAll = (state.Catch as Array<{ ErrorEquals: string[]; Next: string }>).at(-1);
+      expect(catchAll, name).toEqual(
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'ReportFailure' }),
+      );
+    }
+    expect(raw.States.ReportFailure?.Next).toBe('ExecutionFailed');
+    expect(raw.States.ExecutionFailed?.Type).toBe('Fail');
+  });
+
+  it('sets a timeout on every Task (the local engine would default to 60 s, AWS to a year)', () => {
+    for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
+      expect(state.TimeoutSeconds, name).toEqual(expect.any(Number));
+    }
+  });
+
+  it('reaches every state from StartAt', () => {
+    const reached = new Set<string>();
+    const visit = (name: string) => {
+      if (reached.has(name)) return;
+      reached.add(name);
+      const state = raw.States[name] ?? {};
+      const next = [
+        state.Next,
+        state.Default,
+        ...((state.Choices as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+        ...((state.Catch as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+      ];
+      for (const n of next) if (typeof n === 'string') visit(n);
+    };
+    visit('NormalizeEvent');
+    expect([...reached].sort()).toEqual(Object.keys(raw.States).sort());
+  });
+});
