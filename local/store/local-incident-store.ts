@@ -109,6 +109,13 @@ export class LocalIncidentStore implements IncidentStore {
     return 'released';
   }
 
+  async abandonLease(bucket: string, executionId: string): Promise<boolean> {
+    const lease = this.data.leases[bucket];
+    if (!lease || lease.holder !== executionId) return false;
+    lease.expiresAt = new Date(0).toISOString();
+    return true;
+  }
+
   async recordAttempt(bucket: string, event: IncidentEvent, errorCode: string): Promise<void> {
     if (!this.data.attempts.some((a) => a.event.eventID === event.eventID)) {
       this.data.attempts.push({ bucket, event, errorCode });

@@ -41,6 +41,11 @@ export interface IncidentStore {
   ): Promise<IncidentEvent[]>;
   /** Lets the bucket go, unless events joined since the owner last looked ("moreEvents"). */
   releaseLease(bucket: string, executionId: string): Promise<ReleaseOutcome>;
+  /**
+   * Gives up a lease after a failure: the events waiting on it stay, and the next event for the
+   * bucket takes them over at once instead of waiting for the lease to expire.
+   */
+  abandonLease(bucket: string, executionId: string): Promise<boolean>;
   /** A failed call (errorCode) is kept as an attempt: evidence, not a change. */
   recordAttempt(bucket: string, event: IncidentEvent, errorCode: string): Promise<void>;
   getOpenIncident(bucket: string): Promise<Incident | null>;

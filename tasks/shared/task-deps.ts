@@ -13,6 +13,10 @@ export interface TaskDeps {
   readonly clock: Clock;
   /** The configuration the first task loads into the state; later tasks read it from the state. */
   readonly config: ResponderConfig;
+  /** The account the responder runs in. */
+  readonly accountId: string;
+  /** The responder's own Region: Security Hub, SES and Step Functions are called here. */
+  readonly region: string;
   /** aws, aws-cn or aws-us-gov: for ARNs in findings. */
   readonly partition: string;
   /** This state machine's ARN, for StartExecution when an account-level change fans out. */

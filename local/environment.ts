@@ -1,0 +1,94 @@
+/**
+ * The embedded default, assembled: the sandbox account, the incident store and the workflow
+ * runner, all kept in one state folder so later commands see what earlier ones did.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AwsClients } from '../tasks/shared/aws-clients.js';
+import { type Clock, systemClock } from '../tasks/shared/clock.js';
+import type { ResponderConfig } from '../tasks/shared/config.js';
+import { TASK_HANDLERS } from './handlers.js';
+import { type TaskHandlers, WorkflowRunner } from './runner.js';
+import { SandboxAccount } from './sandbox/sandbox-account.js';
+import type { WorldInput } from './sandbox/world.js';
+import { LocalIncidentStore } from './store/local-incident-store.js';
+
+export interface EnvironmentOptions {
+  /** The state folder: loaded from when it holds a world, written back by `save()`. */
+  readonly stateDir: string;
+  /** The account before anything happened, used when the state folder is empty. */
+  readonly world: WorldInput;
+  readonly config: ResponderConfig;
+  readonly clock?: Clock;
+  /** Replaces task handlers (tests inject failures this way). */
+  readonly handlers?: Partial<TaskHandlers>;
+}
+
+const WORLD_FILE = 'world.json';
+
+export class LocalEnvironment {
+  private constructor(
+    readonly stateDir: string,
+    readonly sandbox: SandboxAccount,
+    readonly store: LocalIncidentStore,
+    readonly runner: WorkflowRunner,
+  ) {}
+
+  /** Whether a state folder already holds an account. */
+  static holdsState(stateDir: string): boolean {
+    return existsSync(join(stateDir, WORLD_FILE));
+  }
+
+  static async open(options: EnvironmentOptions): Promise<LocalEnvironment> {
+    const clock = options.clock ?? systemClock;
+    const outboxDir = join(options.stateDir, 'outbox');
+    await mkdir(outboxDir, { recursive: true });
+    const resume = LocalEnvironment.holdsState(options.stateDir);
+    const sandbox = resume
+      ? await SandboxAccount.load(options.stateDir, { clock, outboxDir })
+      : SandboxAccount.fromWorld(options.world, { clock, outboxDir });
+    const store = resume ? await LocalIncidentStore.load(options.stateDir) : LocalIncidentStore.empty();
+    const { accountId, region } = sandbox.world;
+    const byRegion = new Map<string, AwsClients>();
+    const clientsFor = (r: string): AwsClients => {
+      let clients = byRegion.get(r);
+      if (!clients) {
+        clients = sandbox.clients({ region: r });
+        byRegion.set(r, clients);
+      }
+      return clients;
+    };
+    const runner = new WorkflowRunner({
+      region,
+      accountId,
+      handlers: { ...TASK_HANDLERS, ...options.handlers } as TaskHandlers,
+      deps: {
+        clients: clientsFor(region),
+        clientsFor,
+        store,
+        clock,
+        config: options.config,
+        partition: 'aws',
+        region,
+        accountId,
+      },
+    });
+    // Step Functions' StartExecution (account-level fan-out) runs a new local execution.
+    sandbox.onStartExecution((request) => {
+      void runner.start(JSON.parse(request.input), request.name);
+    });
+    return new LocalEnvironment(options.stateDir, sandbox, store, runner);
+  }
+
+  /** Writes the account, the incidents and every execution's history into the state folder. */
+  async save(): Promise<void> {
+    await this.sandbox.save(this.stateDir);
+    await this.store.save(this.stateDir);
+    const dir = join(this.stateDir, 'executions');
+    await mkdir(dir, { recursive: true });
+    for (const execution of this.runner.executions) {
+      await writeFile(join(dir, `${execution.name}.json`), `${JSON.stringify(execution, null, 2)}\n`);
+    }
+  }
+}

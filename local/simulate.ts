@@ -1,0 +1,123 @@
+/**
+ * `simulate`: CloudTrail events through the real workflow on the sandbox account. Each
+ * successful event's change is applied first, as the real call did, then the event is delivered;
+ * executions overlap as EventBridge would start them, unless `serial`.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import type { Clock } from '../tasks/shared/clock.js';
+import type { ResponderConfig, ResponseMode } from '../tasks/shared/config.js';
+import type { Incident } from '../tasks/shared/contracts.js';
+import { LocalEnvironment } from './environment.js';
+import type { ExecutionRecord, ExecutionStatus, TaskHandlers } from './runner.js';
+import { applyEventToWorld } from './sandbox/apply-event.js';
+import type { OutboxEntry } from './sandbox/operations.js';
+import type { World, WorldInput } from './sandbox/world.js';
+
+export interface SimulateOptions {
+  readonly world: WorldInput;
+  readonly events: readonly unknown[];
+  readonly config: ResponderConfig;
+  /** Overrides every mode of the configuration for this run. */
+  readonly mode?: ResponseMode;
+  /** Continue from this state folder; a new temporary one when absent. */
+  readonly stateDir?: string;
+  readonly serial?: boolean;
+  readonly clock?: Clock;
+  readonly handlers?: Partial<TaskHandlers>;
+}
+
+/** One execution per event, in file order: the `simulate --json` contract. */
+export interface SimulatedExecution {
+  readonly path: string[];
+  readonly status: ExecutionStatus;
+  readonly incident: Incident | null;
+  readonly finding: AwsSecurityFinding | null;
+}
+
+export interface SimulationResult {
+  readonly executions: SimulatedExecution[];
+  readonly world: World;
+  readonly outbox: OutboxEntry[];
+}
+
+/** What `simulate` ran, with the details the human-readable output and tests need. */
+export interface SimulationRun {
+  readonly result: SimulationResult;
+  readonly stateDir: string;
+  readonly records: ExecutionRecord[];
+  readonly applied: string[];
+  readonly environment: LocalEnvironment;
+}
+
+export function withMode(config: ResponderConfig, mode: ResponseMode | undefined): ResponderConfig {
+  return mode ? { ...config, modes: { default: mode, bySeverity: {}, byBucket: {} } } : config;
+}
+
+function eventIdOf(event: unknown): string | null {
+  const detail = (event as { detail?: { eventID?: unknown } } | null)?.detail;
+  return typeof detail?.eventID === 'string' ? detail.eventID : null;
+}
+
+function incidentOf(
+  incidents: readonly Incident[],
+  event: unknown,
+  record: ExecutionRecord,
+): Incident | null {
+  const eventID = eventIdOf(event);
+  const byEvent = eventID
+    ? incidents.find((i) =>
+        i.events.some((e) => e.eventID === eventID || e.eventID.startsWith(`${eventID}/`)),
+      )
+    : undefined;
+  if (byEvent) return byEvent;
+  const output = record.output as { assessment?: { incidentId?: unknown } } | null;
+  const id = output?.assessment?.incidentId;
+  return incidents.find((i) => i.incidentId === id) ?? null;
+}
+
+export async function simulate(options: SimulateOptions): Promise<SimulationRun> {
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 's3-exposure-')));
+  const environment = await LocalEnvironment.open({
+    stateDir,
+    world: options.world,
+    config: withMode(options.config, options.mode),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.handlers ? { handlers: options.handlers } : {}),
+  });
+  const started: Promise<ExecutionRecord>[] = [];
+  const applied: string[] = [];
+  for (const event of options.events) {
+    applied.push(applyEventToWorld(environment.sandbox, event).summary);
+    const execution = environment.runner.start(event);
+    started.push(execution);
+    if (options.serial) await execution;
+  }
+  const records = await Promise.all(started);
+  await environment.runner.idle();
+  await environment.save();
+
+  const incidents = await environment.store.listIncidents();
+  const world = environment.sandbox.toJSON();
+  const executions = records.map((record, index) => {
+    const incident = incidentOf(incidents, options.events[index], record);
+    const finding = incident?.findingId
+      ? (world.securityHubFindings.find((f) => f.Id === incident.findingId) ?? null)
+      : null;
+    return {
+      path: record.path,
+      status: record.status,
+      incident,
+      finding: finding as AwsSecurityFinding | null,
+    };
+  });
+  return {
+    result: { executions, world, outbox: [...environment.sandbox.outbox] },
+    stateDir,
+    records,
+    applied,
+    environment,
+  };
+}

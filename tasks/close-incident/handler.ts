@@ -1,0 +1,91 @@
+import { sendEmail } from '../notify-recipients/email.js';
+import { resolvedNotice } from '../notify-recipients/messages.js';
+import type { Incident } from '../shared/contracts.js';
+import { bucketTrigger, readState, withHistory } from '../shared/state-access.js';
+import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
+import type { WorkflowState } from '../shared/workflow-state.js';
+import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
+import {
+  buildExposureFinding,
+  closedWords,
+  consoleLinks,
+  GENERATOR_ID,
+  productArnFor,
+  workflowNote,
+} from '../write-finding/finding.js';
+import { archiveFinding, updateFindingWorkflow } from '../write-finding/security-hub.js';
+
+/** RESOLVED, then ARCHIVED: the finding of a closed incident, in Security Hub's two calls. */
+async function resolveFinding(
+  deps: TaskDeps,
+  incident: Incident,
+  executionId: string,
+  consoleBaseUrl: string,
+  now: Date,
+): Promise<string> {
+  if (!incident.findingId) return 'no finding to resolve';
+  try {
+    const note = workflowNote(incident, `Closed: ${closedWords(incident)}.`, GENERATOR_ID);
+    await updateFindingWorkflow(
+      deps.clients.securityHub,
+      { id: incident.findingId, productArn: productArnFor(deps.partition, deps.region, incident.accountId) },
+      { status: 'RESOLVED', note: note.Text, updatedBy: note.UpdatedBy },
+    );
+    const finding = buildExposureFinding(incident, {
+      partition: deps.partition,
+      region: deps.region,
+      executionId,
+      consoleBaseUrl,
+      now,
+    });
+    await archiveFinding(deps.clients.securityHub, finding, now);
+    return 'finding RESOLVED and ARCHIVED';
+  } catch (error) {
+    // The incident store is the record; a Security Hub that was turned off meanwhile is noted there.
+    if (error instanceof SecurityHubNotEnabledError) return `finding not resolved: ${error.message}`;
+    throw error;
+  }
+}
+
+/**
+ * CloseIncident: the exposure ended (no longer public, or the bucket is gone). The open incident
+ * closes with the reason and the time of containment, its finding is resolved and archived, and
+ * the recipients hear that it is over. With no open incident there is nothing to close.
+ */
+export const closeIncident: TaskHandler = async (input, deps) => {
+  const state = readState(input, 'CloseIncident');
+  const { bucket } = bucketTrigger(state, 'CloseIncident');
+  const open = await deps.store.getOpenIncident(bucket);
+  if (!open) return state;
+  const now = deps.clock.now();
+  const reason = state.close?.reason ?? 'NOT_PUBLIC';
+  let closed: Incident = {
+    ...open,
+    status: 'CLOSED',
+    closedReason: reason,
+    timings: { ...open.timings, containedAt: now.toISOString() },
+  };
+  closed = withHistory(closed, now, `closed: ${closedWords(closed)}`);
+  closed = withHistory(
+    closed,
+    now,
+    await resolveFinding(deps, closed, state.executionId, state.config.consoleBaseUrl, now),
+  );
+  const message = resolvedNotice(
+    closed,
+    consoleLinks(closed, state.executionId, state.config.consoleBaseUrl),
+    now,
+  );
+  await sendEmail(deps.clients.ses, {
+    from: state.config.sender,
+    to: state.config.recipients.email,
+    ...message,
+  });
+  await deps.store.putIncident(
+    withHistory(closed, now, `closing notice sent to ${state.config.recipients.email.join(', ')}`),
+  );
+  return {
+    ...state,
+    assessment: state.assessment ? { ...state.assessment, incidentId: closed.incidentId } : undefined,
+  } satisfies WorkflowState;
+};

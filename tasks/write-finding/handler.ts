@@ -1,0 +1,29 @@
+import { readState, requireIncident, withHistory } from '../shared/state-access.js';
+import type { TaskHandler } from '../shared/task-deps.js';
+import type { WorkflowState } from '../shared/workflow-state.js';
+import { buildExposureFinding } from './finding.js';
+import { importFindings } from './security-hub.js';
+
+/**
+ * WriteFinding: create or refresh the incident's finding. Security Hub not enabled throws
+ * SecurityHubNotEnabledError, which the workflow catches: the alert still goes out and says so.
+ */
+export const writeFinding: TaskHandler = async (input, deps) => {
+  const state = readState(input, 'WriteFinding');
+  const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'WriteFinding');
+  const now = deps.clock.now();
+  const finding = buildExposureFinding(incident, {
+    partition: deps.partition,
+    region: deps.region,
+    executionId: state.executionId,
+    consoleBaseUrl: state.config.consoleBaseUrl,
+    now,
+  });
+  await importFindings(deps.clients.securityHub, [finding]);
+  const findingId = finding.Id ?? null;
+  const what = incident.findingId
+    ? `finding refreshed (${incident.verdict.severity})`
+    : 'finding created (NEW)';
+  await deps.store.putIncident(withHistory({ ...incident, findingId }, now, what));
+  return { ...state, finding: { findingId, written: true, problem: null } } satisfies WorkflowState;
+};
