@@ -1,8 +1,13 @@
 import './polyfills.js';
+
+// The SDK warns that Node 20 support ends in 2027; the local CLI says so in the README instead of on every run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { Command, CommanderError, Option } from 'commander';
 import { InvalidInputError, ResponderError } from '../tasks/shared/errors.js';
 import { classifyLiveBucket, classifySnapshotFile } from './commands/classify.js';
 import { runDemo } from './commands/demo.js';
+import { runSimulateCommand } from './commands/simulate.js';
 
 /** Exit codes: 2 for bad input (usage, malformed files), 1 for any other failure. */
 const EXIT_BAD_INPUT = 2;
@@ -71,10 +76,54 @@ Examples:
     );
 
   program
+    .command('simulate')
+    .description('Run CloudTrail events through the real workflow on the sandbox account (no AWS needed).')
+    .option(
+      '--world <file>',
+      'the account before the events (a world file); optional with --state DIR holding a run',
+    )
+    .requiredOption('--event <file>', 'an EventBridge event, or a JSON array of them (samples in events/)')
+    .option('--config <file>', 'the responder configuration (default: samples/config.json)')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'response mode for every bucket in this run (approve and auto come in later versions)',
+      ).choices(['notify']),
+    )
+    .option(
+      '--state <dir>',
+      'continue from this state folder (initialised from --world when empty); default: a new temporary folder',
+    )
+    .option('--serial', 'wait for each execution to end before delivering the next event')
+    .option('--json', 'print { executions, world, outbox } as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Each successful event's change is applied to the sandbox first, as the real API call would have done
+(a failed call, with errorCode, changes nothing); then the event is delivered. Executions start in file
+order without waiting for one another, as EventBridge delivers, so they overlap and can join each other's
+incidents. The state folder keeps the account, incidents, outbox (.eml files) and execution histories.
+
+With --json: { "executions": [ { "path", "status", "incident", "finding" } ], "world", "outbox" },
+one execution per event in file order. Logs go to stderr.
+
+Examples:
+  s3-exposure simulate --world samples/world.json --event events/put-bucket-policy-public.json
+  s3-exposure simulate --world samples/world.json --event storm.json --state ./state --json`,
+    )
+    .action(async (options) => {
+      await runSimulateCommand(options, (text) => process.stdout.write(text));
+    });
+
+  program
     .command('demo')
-    .description('Run the demo on the embedded default (no AWS account needed): what `npm start` runs.')
-    .action(async () => {
-      await runDemo((text) => process.stdout.write(text));
+    .description('Tell the playbook story on the sample account (no AWS needed): what `npm start` runs.')
+    .option('--state <dir>', 'the state folder', '.s3-exposure')
+    .option('--fresh', 'start again from the sample account (npm start does)')
+    .action(async (options: { state: string; fresh?: boolean }) => {
+      await runDemo({ state: options.state, fresh: options.fresh ?? false }, (text) =>
+        process.stdout.write(text),
+      );
     });
 
   return program;

@@ -1,25 +1,152 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { classifyExposure } from '../../tasks/classify-exposure/classify.js';
-import { BucketAccessSnapshotSchema } from '../../tasks/shared/contracts.js';
-import { parseOrThrow } from '../../tasks/shared/validation.js';
-import { describeVerdict } from '../format.js';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { exposureSummary } from '../../tasks/classify-exposure/summary.js';
+import { defaultConfig, defaultWorld } from '../defaults.js';
 import { projectPath } from '../paths.js';
+import { simulate } from '../simulate.js';
+
+type Event = {
+  detail: { eventID: string; eventTime: string; requestParameters: Record<string, unknown> };
+} & Record<string, unknown>;
+
+function sample(name: string): Event {
+  return JSON.parse(readFileSync(projectPath('events', `${name}.json`), 'utf8')) as Event;
+}
+
+/** A sample event as a new call: its own eventID, and optionally another bucket or policy. */
+function variant(name: string, change: (event: Event) => void = () => {}): Event {
+  const event = sample(name);
+  event.detail.eventID = randomUUID();
+  change(event);
+  return event;
+}
+
+const OAC_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'AllowCloudFrontServicePrincipal',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::acme-site-origin/*',
+      Condition: {
+        StringEquals: { 'AWS:SourceArn': 'arn:aws:cloudfront::111122223333:distribution/EDFDVBD6EXAMPLE' },
+      },
+    },
+  ],
+};
+
+interface Chapter {
+  readonly title: string;
+  readonly intro: string;
+  readonly events: () => Event[];
+}
+
+const CHAPTERS: readonly Chapter[] = [
+  {
+    title: 'A bucket policy made public',
+    intro: 'Someone gives Principal "*" s3:GetObject on acme-public-assets.',
+    events: () => [variant('put-bucket-policy-public')],
+  },
+  {
+    title: 'An object ACL made public',
+    intro: 'A PutObjectAcl grants AllUsers READ on acme-reports/exports/customers.csv (a data event).',
+    events: () => [variant('put-object-acl-grant-header')],
+  },
+  {
+    title: 'A storm of events',
+    intro: 'A script sets public-read on acme-logs 12 times, and EventBridge delivers 4 of them twice.',
+    events: () => {
+      const calls = Array.from({ length: 12 }, () => variant('put-bucket-acl-canned'));
+      return [...calls, ...calls.slice(0, 4).map((e) => structuredClone(e))];
+    },
+  },
+  {
+    title: 'A bucket that is not public after all',
+    intro:
+      'acme-site-origin gets a CloudFront origin access control policy: a service principal, limited to one distribution.',
+    events: () => [
+      variant('put-bucket-policy-public', (e) => {
+        e.detail.requestParameters.bucketName = 'acme-site-origin';
+        e.detail.requestParameters.bucketPolicy = OAC_POLICY;
+      }),
+    ],
+  },
+  {
+    title: 'The owner fixes it',
+    intro: 'The public statement is removed: DeleteBucketPolicy on acme-public-assets.',
+    events: () => [
+      variant(
+        'delete-bucket-policy',
+        (e) => void (e.detail.requestParameters.bucketName = 'acme-public-assets'),
+      ),
+    ],
+  },
+];
+
+function endStates(paths: readonly string[][]): string {
+  const counts = new Map<string, number>();
+  for (const path of paths) {
+    const end = path.at(-1) ?? '?';
+    counts.set(end, (counts.get(end) ?? 0) + 1);
+  }
+  return [...counts].map(([end, n]) => `${n} x ${end}`).join(', ');
+}
 
 /**
- * The demo on the embedded default: for now it classifies the sample snapshots and explains
- * each verdict; the workflow issue turns it into the full playbook story.
+ * `demo`: what `npm start` runs. A short story on the sample account, each chapter a real run of
+ * the workflow (the ASL on aws-local-stepfunctions, the real handlers, the sandbox account).
  */
-export async function runDemo(write: (text: string) => void): Promise<void> {
-  const folder = projectPath('samples', 'snapshots');
-  const files = (await readdir(folder)).filter((f) => f.endsWith('.json')).sort();
-  write(`S3 Exposure Responder: classifying ${files.length} sample buckets (samples/snapshots/)\n`);
-  for (const file of files) {
-    const raw: unknown = JSON.parse(await readFile(join(folder, file), 'utf8'));
-    const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, file));
-    write(`\n${describeVerdict(verdict)}\n`);
+export async function runDemo(
+  options: { state: string; fresh: boolean },
+  write: (text: string) => void,
+): Promise<void> {
+  const stateDir = resolve(options.state);
+  if (options.fresh) await rm(stateDir, { recursive: true, force: true });
+  const config = defaultConfig();
+  const world = defaultWorld();
+  write('S3 Exposure Responder: the playbook on the embedded default (no AWS account needed)\n');
+  write(`Sample account 111122223333 (samples/world.json), mode: ${config.modes.default}\n`);
+
+  let sent = 0;
+  for (const [index, chapter] of CHAPTERS.entries()) {
+    const events = chapter.events();
+    const run = await simulate({ world, events, config, stateDir });
+    write(`\n${index + 1}. ${chapter.title}\n   ${chapter.intro}\n`);
+    const executions = run.result.executions;
+    if (executions.length === 1) {
+      write(`   path: ${executions[0]?.path.join(' -> ')}\n`);
+    } else {
+      write(`   ${executions.length} executions: ${endStates(executions.map((e) => e.path))}\n`);
+      const longest = Math.max(...executions.map((e) => e.path.length));
+      const shortest = Math.min(...executions.map((e) => e.path.length));
+      write(`   states per execution: ${shortest} to ${longest}\n`);
+    }
+    const incidents = new Map(executions.flatMap((e) => (e.incident ? [[e.incident.incidentId, e]] : [])));
+    if (incidents.size === 0) write('   no incident: nothing is public\n');
+    for (const { incident, finding } of incidents.values()) {
+      if (!incident) continue;
+      write(
+        `   incident ${incident.incidentId}: ${incident.status}${incident.closedReason ? ` (${incident.closedReason})` : ''}, ${exposureSummary(incident.verdict)}, ${incident.events.length} event(s)\n`,
+      );
+      for (const reason of incident.verdict.reasons.slice(0, 2)) write(`     why: ${reason.why}\n`);
+      if (finding)
+        write(
+          `   Security Hub finding: ${finding.Workflow?.Status} / ${finding.RecordState}, severity ${finding.Severity?.Label}\n`,
+        );
+    }
+    const outbox = run.result.outbox.slice(sent);
+    sent = run.result.outbox.length;
+    for (const message of outbox) write(`   ${message.channel} to ${message.to}: "${message.subject}"\n`);
   }
-  write(
-    '\nNext: npx s3-exposure classify --snapshot samples/snapshots/object-acl-public.json  (the full JSON verdict)\n',
-  );
+  write(`\nWhere to look next:
+  ${stateDir}/outbox/          the alerts, as .eml files
+  ${stateDir}/incidents.json   the incident records (the audit trail)
+  ${stateDir}/executions/      every execution's states, inputs and outputs
+  ${stateDir}/world.json       the sandbox account now, Security Hub findings included
+  npx s3-exposure simulate --help    run your own events (samples in events/)
+`);
 }

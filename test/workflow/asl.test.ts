@@ -44,6 +44,10 @@ describe('statemachine/exposure-response.asl.json', () => {
     for (const [name, state] of states) expect(state.Comment, name).toBeTruthy();
   });
 
+  it('tests types only with true (the local engine never matches IsNull: false and its kind; use Not)', () => {
+    expect(text).not.toMatch(/"Is(Null|Present|Numeric|String|Boolean|Timestamp)"\s*:\s*false/);
+  });
+
   it('names Choices as questions', () => {
     for (const [name, state] of states) if (state.Type === 'Choice') expect(name).toMatch(/\?$/);
   });
