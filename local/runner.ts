@@ -165,7 +165,8 @@ export class WorkflowRunner {
 
   async #collect(events: AsyncGenerator<EventLog>, record: ExecutionRecord): Promise<void> {
     for await (const event of events) {
-      if (event.type === 'StateEntered') {
+      if (event.type === 'StateEntered' || event.type === 'StateRetried') {
+        // A retry enters the state again: the path lists it once per entry, as the console does.
         record.path.push(event.state.name);
         record.steps.push({ name: event.state.name, type: event.state.type, input: event.state.input });
       } else if (event.type === 'StateExited' || event.type === 'StateFailed') {

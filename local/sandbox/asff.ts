@@ -6,6 +6,7 @@
 import type { BatchUpdateFindingsCommandInput } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
 import { stableStringify } from '../../tasks/shared/hash.js';
+import { isObject } from './json.js';
 
 export const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export const WORKFLOW_STATUSES = ['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'] as const;
@@ -71,8 +72,9 @@ export function findingProblem(finding: unknown): string | null {
 function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   let current = value;
   for (const part of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part];
+    if (Array.isArray(current) && typeof part === 'number') current = current[part];
+    else if (isObject(current) && typeof part === 'string') current = current[part];
+    else return undefined;
   }
   return current;
 }
@@ -87,10 +89,9 @@ const CUSTOMER_FIELDS = ['Note', 'UserDefinedFields', 'VerificationState', 'Work
 /** Fields a provider changes after creation only through FindingProviderFields. */
 const PROVIDER_FIELDS = ['Confidence', 'Criticality', 'RelatedFindings', 'Severity', 'Types'] as const;
 
+/** A copy of an object value, or an empty object for anything else. */
 function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? { ...(value as Record<string, unknown>) }
-    : {};
+  return isObject(value) ? { ...value } : {};
 }
 
 /** Severity compares by label: the provider's copy may also carry `Original`. */

@@ -5,13 +5,7 @@
  */
 import { type Acl, type Grant, GrantSchema, PermissionSchema } from '../../tasks/shared/contracts.js';
 import { aclFromGrantHeaders, cannedAcl, type GrantHeaders } from './acl.js';
-
-/** A JSON object. */
-export type JsonObject = Record<string, unknown>;
-
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isObject, type JsonObject } from './json.js';
 
 function normalizeKey(key: string): string {
   return key.toLowerCase().replaceAll('_', '-');

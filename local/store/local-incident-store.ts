@@ -89,16 +89,27 @@ export class LocalIncidentStore implements IncidentStore {
     return { role: 'joined', holder: lease.holder };
   }
 
-  async takePendingEvents(
+  async pendingEvents(
     bucket: string,
     executionId: string,
     now: Date,
     leaseSeconds: number,
   ): Promise<IncidentEvent[]> {
+    const lease = this.#heldLease(bucket, executionId);
+    lease.expiresAt = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
+    return structuredClone(lease.pending);
+  }
+
+  async acknowledgeEvents(bucket: string, executionId: string, eventIDs: readonly string[]): Promise<void> {
+    const lease = this.#heldLease(bucket, executionId);
+    const done = new Set(eventIDs);
+    lease.pending = lease.pending.filter((e) => !done.has(e.eventID));
+  }
+
+  #heldLease(bucket: string, executionId: string): Lease {
     const lease = this.data.leases[bucket];
     if (!lease || lease.holder !== executionId) throw new LeaseLostError(bucket, lease?.holder ?? null);
-    lease.expiresAt = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
-    return lease.pending.splice(0, lease.pending.length);
+    return lease;
   }
 
   async releaseLease(bucket: string, executionId: string): Promise<ReleaseOutcome> {

@@ -35,7 +35,7 @@ export const classifyExposureTask: TaskHandler = async (input, deps) => {
   const now = deps.clock.now();
   const { limits, timings } = state.config;
 
-  const events = await deps.store.takePendingEvents(bucket, state.executionId, now, timings.leaseSeconds);
+  const events = await deps.store.pendingEvents(bucket, state.executionId, now, timings.leaseSeconds);
   const [open, latest] = await Promise.all([
     deps.store.getOpenIncident(bucket),
     deps.store.getLatestIncident(bucket),
@@ -72,13 +72,26 @@ export const classifyExposureTask: TaskHandler = async (input, deps) => {
     now,
   });
   if (incident) await deps.store.putIncident(incident);
+  await deps.store.acknowledgeEvents(
+    bucket,
+    state.executionId,
+    events.map((e) => e.eventID),
+  );
   logger.info('bucket classified', {
     bucket,
     outcome: assessment.outcome,
     severity: assessment.severity,
     incidentId: assessment.incidentId,
   });
-  const next: WorkflowState = { ...state, assessment };
+  // A new round: what earlier rounds of this execution found about the finding no longer holds.
+  const next: WorkflowState = {
+    ...state,
+    assessment,
+    finding: undefined,
+    findingError: undefined,
+    close: undefined,
+    lease: undefined,
+  };
   if (assessment.outcome === 'notPublic') next.close = { reason: 'NOT_PUBLIC' };
   return next;
 };

@@ -55,9 +55,30 @@ async function resolveFinding(
 export const closeIncident: TaskHandler = async (input, deps) => {
   const state = readState(input, 'CloseIncident');
   const { bucket } = bucketTrigger(state, 'CloseIncident');
-  const open = await deps.store.getOpenIncident(bucket);
-  if (!open) return state;
   const now = deps.clock.now();
+  // When the bucket is gone, ClassifyExposure could not record the events that brought us here.
+  const events = await deps.store.pendingEvents(
+    bucket,
+    state.executionId,
+    now,
+    state.config.timings.leaseSeconds,
+  );
+  const acknowledge = () =>
+    deps.store.acknowledgeEvents(
+      bucket,
+      state.executionId,
+      events.map((e) => e.eventID),
+    );
+  const found = await deps.store.getOpenIncident(bucket);
+  if (!found) {
+    await acknowledge();
+    return state;
+  }
+  const known = new Set(found.events.map((e) => e.eventID));
+  const open: Incident = {
+    ...found,
+    events: [...found.events, ...events.filter((e) => !known.has(e.eventID))],
+  };
   const reason = state.close?.reason ?? 'NOT_PUBLIC';
   let closed: Incident = {
     ...open,
@@ -84,6 +105,7 @@ export const closeIncident: TaskHandler = async (input, deps) => {
   await deps.store.putIncident(
     withHistory(closed, now, `closing notice sent to ${state.config.recipients.email.join(', ')}`),
   );
+  await acknowledge();
   return {
     ...state,
     assessment: state.assessment ? { ...state.assessment, incidentId: closed.incidentId } : undefined,

@@ -30,15 +30,18 @@ export interface IncidentStore {
    */
   register(input: RegisterInput): Promise<Registration>;
   /**
-   * Takes the events waiting on the lease, and renews it. Throws LeaseLostError when another
+   * The events waiting on the lease (they stay there until acknowledged, so a task that fails
+   * and is retried sees them again), and renews the lease. Throws LeaseLostError when another
    * execution reclaimed the lease meanwhile.
    */
-  takePendingEvents(
+  pendingEvents(
     bucket: string,
     executionId: string,
     now: Date,
     leaseSeconds: number,
   ): Promise<IncidentEvent[]>;
+  /** Removes events from the lease once they are recorded where they belong. */
+  acknowledgeEvents(bucket: string, executionId: string, eventIDs: readonly string[]): Promise<void>;
   /** Lets the bucket go, unless events joined since the owner last looked ("moreEvents"). */
   releaseLease(bucket: string, executionId: string): Promise<ReleaseOutcome>;
   /**

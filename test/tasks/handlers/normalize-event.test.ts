@@ -1,0 +1,118 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { normalizeEvent } from '../../../tasks/normalize-event/handler.js';
+import { EXECUTION_A, eventFor, makeDeps, OWN_ROLE, readEvent, stateFor, type TestDeps } from './support.js';
+
+let deps: TestDeps;
+
+beforeEach(() => {
+  deps = makeDeps();
+});
+
+describe('normalizeEvent', () => {
+  it('turns a public bucket policy into an exposure of its bucket', async () => {
+    const state = await stateFor('put-bucket-policy-public.json', deps);
+
+    expect(state.intake).toEqual({ kind: 'exposure', reason: 'PutBucketPolicy on acme-public-assets' });
+    expect(state.trigger).toMatchObject({
+      eventID: 'cd849c53-7932-4d49-934a-269d29776789',
+      bucket: 'acme-public-assets',
+      scope: 'bucket',
+      actor: { arn: 'arn:aws:iam::111122223333:user/dana.ops' },
+    });
+    expect(state.executionId).toBe(EXECUTION_A);
+  });
+
+  it('loads the deployment configuration into the state', async () => {
+    const state = await stateFor('put-bucket-policy-public.json', deps);
+
+    expect(state.config).toEqual(deps.config);
+  });
+
+  it('leaves the policy text out of the state', async () => {
+    const state = await stateFor('put-bucket-policy-public.json', deps);
+
+    expect(state.trigger?.requested).not.toHaveProperty('policyText');
+    expect(JSON.stringify(state)).not.toContain('PublicReadGetObject');
+  });
+
+  it('ignores a failed call and records it in the store as an attempt', async () => {
+    const state = await stateFor('failed-put-bucket-policy.json', deps);
+
+    expect(state.intake).toEqual({
+      kind: 'ignore',
+      reason: 'failed call (AccessDenied): recorded as an attempt, nothing changed',
+    });
+    expect(deps.store.attempts()).toEqual([
+      {
+        bucket: 'acme-reports',
+        errorCode: 'AccessDenied',
+        event: {
+          eventID: 'f092b22d-1172-4b2e-93be-f753217270bd',
+          eventName: 'PutBucketPolicy',
+          actor: 'arn:aws:iam::111122223333:user/dana.ops',
+          sourceIp: '203.0.113.24',
+          time: '2024-05-14T10:31:18Z',
+          keys: [],
+        },
+      },
+    ]);
+  });
+
+  it("ignores a change made through the responder's own role, recognised by its session issuer", async () => {
+    const state = await stateFor('self-triggered-put-bucket-policy.json', deps);
+
+    expect(state.trigger?.actor.sessionIssuerArn).toBe(OWN_ROLE);
+    expect(state.intake).toEqual({ kind: 'ignore', reason: 'a change made by the responder itself' });
+  });
+
+  it('ignores a call that cannot change exposure, with no trigger', async () => {
+    const state = await stateFor('irrelevant-get-object.json', deps);
+
+    expect(state.intake).toEqual({ kind: 'ignore', reason: 'GetObject does not change exposure' });
+    expect(state.trigger).toBeNull();
+    expect(deps.store.attempts()).toEqual([]);
+  });
+
+  it('hands an account-level change on for fan-out, keeping the event', async () => {
+    const state = await stateFor('delete-account-public-access-block.json', deps);
+
+    expect(state.intake.kind).toBe('account');
+    expect(state.trigger).toMatchObject({ scope: 'account', bucket: null });
+    expect(state.accountEvent).toEqual(readEvent('delete-account-public-access-block.json'));
+  });
+
+  it('scopes a fanned-out account change to its bucket, with a per-bucket eventID', async () => {
+    const state = await stateFor('delete-account-public-access-block.json', deps, {
+      fanOut: { bucket: 'acme-reports', region: 'eu-west-1' },
+    });
+
+    expect(state.intake).toEqual({
+      kind: 'exposure',
+      reason: 'DeleteAccountPublicAccessBlock on acme-reports',
+    });
+    expect(state.trigger).toMatchObject({
+      scope: 'bucket',
+      bucket: 'acme-reports',
+      region: 'eu-west-1',
+      eventID: '1ba375f8-7a4c-4da6-a5f1-ad3ad6bb8139/acme-reports',
+    });
+    expect(state).not.toHaveProperty('accountEvent');
+  });
+
+  it.each([
+    ['missing-detail.json', 'MalformedEventError'],
+    ['not-cloudtrail.json', 'MalformedEventError'],
+    ['bad-time.json', 'MalformedEventError'],
+    ['missing-bucket.json', 'MissingBucketError'],
+  ])('rejects malformed/%s with %s', async (file, name) => {
+    const input = { event: eventFor(`malformed/${file}`), executionId: EXECUTION_A };
+
+    await expect(normalizeEvent(input, deps)).rejects.toHaveProperty('name', name);
+  });
+
+  it('rejects an input without an executionId as InvalidInputError', async () => {
+    const input = { event: eventFor('put-bucket-policy-public.json') };
+
+    await expect(normalizeEvent(input, deps)).rejects.toHaveProperty('name', 'InvalidInputError');
+  });
+});

@@ -1,0 +1,95 @@
+/** Scenario helpers: the real ASL, the real handlers, a sandbox account per test. */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig, defaultWorld } from '../../local/defaults.js';
+import type { World } from '../../local/sandbox/world.js';
+import { type SimulateOptions, simulate } from '../../local/simulate.js';
+
+export type SampleEvent = {
+  detail: {
+    eventID: string;
+    eventTime: string;
+    eventName: string;
+    requestParameters: Record<string, unknown>;
+  };
+} & Record<string, unknown>;
+
+/** A sample from events/ as a fresh call (its own eventID unless told otherwise). */
+export function sampleEvent(name: string, change: (event: SampleEvent) => void = () => {}): SampleEvent {
+  const event = JSON.parse(
+    readFileSync(new URL(`../../events/${name}.json`, import.meta.url), 'utf8'),
+  ) as SampleEvent;
+  event.detail.eventID = randomUUID();
+  change(event);
+  return event;
+}
+
+export function onBucket(bucket: string): (event: SampleEvent) => void {
+  return (event) => {
+    event.detail.requestParameters.bucketName = bucket;
+  };
+}
+
+export async function tempStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 's3-exposure-test-'));
+}
+
+/** The sample account, changed for one scenario. */
+export function world(change: (w: World) => void = () => {}): World {
+  const w = structuredClone(defaultWorld());
+  change(w);
+  return w;
+}
+
+/** Runs events through the workflow on a fresh (or given) state folder. */
+export async function run(events: unknown[], options: Partial<SimulateOptions> = {}) {
+  return simulate({
+    world: world(),
+    config: defaultConfig(),
+    events,
+    stateDir: await tempStateDir(),
+    ...options,
+  });
+}
+
+const START = ['NormalizeEvent', 'IsEventActionable?'];
+const OWN = [
+  ...START,
+  'RegisterIncident',
+  'DoesThisExecutionOwnTheBucket?',
+  'ClassifyExposure',
+  'IsTheBucketPublic?',
+];
+const END = ['ReleaseLease', 'DidMoreEventsJoin?', 'ResponseComplete'];
+
+/** The paths of the workflow, by name, as the scenarios expect them. */
+export const PATHS = {
+  reported: [
+    ...OWN,
+    'WriteFinding',
+    'NotifyRecipients',
+    'WasTheFindingWritten?',
+    'MarkFindingNotified',
+    ...END,
+  ],
+  reportedWithoutFinding: [...OWN, 'WriteFinding', 'NotifyRecipients', 'WasTheFindingWritten?', ...END],
+  notPublic: [...OWN, ...END],
+  alreadyReported: [...OWN, ...END],
+  closed: [...OWN, 'CloseIncident', ...END],
+  bucketDeleted: [
+    ...START,
+    'RegisterIncident',
+    'DoesThisExecutionOwnTheBucket?',
+    'ClassifyExposure',
+    'MarkBucketDeleted',
+    'CloseIncident',
+    ...END,
+  ],
+  joined: [...START, 'RegisterIncident', 'DoesThisExecutionOwnTheBucket?', 'JoinedOpenIncident'],
+  ignored: [...START, 'IgnoreEvent'],
+  malformed: ['NormalizeEvent', 'ReportFailure', 'ExecutionFailed'],
+  fannedOut: [...START, 'FanOutAccountChange', 'AccountChangeFannedOut'],
+} as const;
