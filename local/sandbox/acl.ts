@@ -11,8 +11,11 @@ import {
   PermissionSchema,
 } from '../../tasks/shared/contracts.js';
 
+/** The group of everyone, anonymous callers included. */
 export const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
+/** The group of every signed request from any AWS account; public too. */
 export const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
+/** S3's server access log delivery group; not public. */
 export const LOG_DELIVERY = 'http://acs.amazonaws.com/groups/s3/LogDelivery';
 
 function ownerGrant(ownerId: string): Grant {

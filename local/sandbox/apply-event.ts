@@ -15,15 +15,9 @@ import {
 } from '../../tasks/normalize-event/parse-event.js';
 import { type Acl, ObjectOwnershipSchema, type PublicAccessBlock } from '../../tasks/shared/contracts.js';
 import { isPublicAcl } from './acl.js';
+import { isObject, type JsonObject } from './json.js';
 import { clearPolicy, storePolicy } from './policy.js';
-import {
-  aclOfRequest,
-  field,
-  firstString,
-  isObject,
-  type JsonObject,
-  withoutXmlns,
-} from './request-params.js';
+import { aclOfRequest, field, firstString, withoutXmlns } from './request-params.js';
 import type { SandboxAccount } from './sandbox-account.js';
 import {
   bucketOwnerId,

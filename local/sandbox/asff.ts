@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { stableStringify } from '../../tasks/shared/hash.js';
 import { isObject } from './json.js';
 
+/** ASFF severity labels. */
 export const SEVERITY_LABELS = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+/** The workflow statuses BatchUpdateFindings accepts. */
 export const WORKFLOW_STATUSES = ['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED'] as const;
 
 const IsoTime = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'should be an ISO 8601 time');
@@ -186,6 +188,7 @@ export const CustomerUpdateSchema = z.object({
   Workflow: z.object({ Status: z.enum(WORKFLOW_STATUSES) }).optional(),
   RelatedFindings: z.array(z.object({ Id: z.string(), ProductArn: z.string() })).optional(),
 });
+/** A checked BatchUpdateFindings update. */
 export type CustomerUpdate = z.infer<typeof CustomerUpdateSchema>;
 
 /** Reads the update part of a BatchUpdateFindings request. */

@@ -72,6 +72,7 @@ export interface SandboxClients {
   readonly sts: STSClient;
 }
 
+/** One line of `calls.jsonl`. */
 export const CallRecordSchema = z.object({
   service: z.enum(SANDBOX_SERVICES),
   operation: z.string(),

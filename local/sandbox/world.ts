@@ -57,6 +57,7 @@ function policyTextToDocument(bucket: unknown): unknown {
   }
 }
 
+/** One bucket: its configuration in the SDK's shapes, and its objects. */
 export const WorldBucketSchema = z.preprocess(
   policyTextToDocument,
   z.strictObject({
@@ -116,8 +117,10 @@ export const PendingUploadSchema = z.strictObject({
   uploadId: z.string().nullable(),
   acl: AclSchema.nullable(),
 });
+/** A multipart upload waiting for CompleteMultipartUpload. */
 export type PendingUpload = z.infer<typeof PendingUploadSchema>;
 
+/** The world file (DESIGN.md section 4), plus the optional fields the sandbox adds. */
 export const WorldSchema = z.strictObject({
   accountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account ID'),
   region: z.string().min(1).default('us-east-1'),

@@ -129,6 +129,47 @@ describe('S3 errors, through the real S3Client', () => {
       send: (s3) => s3.send(new PutBucketPolicyCommand({ Bucket: 'acme-reports', Policy: '{not json' })),
     },
     {
+      op: 'PutBucketPolicy',
+      code: 'MalformedPolicy',
+      status: 400,
+      send: (s3) =>
+        s3.send(
+          new PutBucketPolicyCommand({ Bucket: 'acme-reports', Policy: '{"Statement":[{"Effect":"Alow"}]}' }),
+        ),
+    },
+    {
+      op: 'PutBucketAcl',
+      code: 'InvalidRequest',
+      status: 400,
+      send: (s3) =>
+        s3.send(
+          new PutBucketAclCommand({
+            Bucket: 'acme-reports',
+            ACL: 'private',
+            GrantRead: `uri="${ALL_USERS}"`,
+          }),
+        ),
+    },
+    {
+      op: 'PutBucketAcl',
+      code: 'MissingSecurityHeader',
+      status: 400,
+      send: (s3) => s3.send(new PutBucketAclCommand({ Bucket: 'acme-reports' })),
+    },
+    {
+      op: 'ListObjectsV2',
+      code: 'InvalidArgument',
+      status: 400,
+      send: (s3) => s3.send(new ListObjectsV2Command({ Bucket: 'acme-reports', ContinuationToken: '%%%' })),
+    },
+    {
+      op: 'HeadBucket',
+      code: 'Forbidden',
+      status: 403,
+      send: (s3) =>
+        s3.send(new HeadBucketCommand({ Bucket: 'acme-reports', ExpectedBucketOwner: OTHER_ACCOUNT })),
+    },
+    {
       op: 'HeadBucket',
       code: 'NotFound',
       status: 404,

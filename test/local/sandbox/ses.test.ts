@@ -77,6 +77,19 @@ describe('SES v2 SendEmail into the outbox', () => {
     expect(sandbox.outbox).toEqual([]);
   });
 
+  it('answers BadRequestException without a sender', async () => {
+    const { ses } = setup();
+    const error = await rejection(
+      ses.send(
+        new SendEmailCommand({
+          Destination: { ToAddresses: ['owner@example.com'] },
+          Content: { Simple: { Subject: { Data: 'x' }, Body: { Text: { Data: 'y' } } } },
+        }),
+      ),
+    );
+    expect(error.name).toBe('BadRequestException');
+  });
+
   it('writes a raw message as given', async () => {
     const { sandbox, ses } = setup();
     const raw = 'From: a@example.com\r\nTo: b@example.com\r\nSubject: Raw one\r\n\r\nBody text\r\n';

@@ -1,4 +1,9 @@
-import { ExecutionAlreadyExists, StartExecutionCommand, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  InvalidArn,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+} from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import type { StartExecutionRequest } from '../../../local/sandbox/operations.js';
@@ -37,6 +42,15 @@ describe('Step Functions StartExecution', () => {
         startDate: new Date(START),
       },
     ]);
+  });
+
+  it('answers InvalidArn for something that is not a state machine ARN', async () => {
+    const sandbox = testSandbox();
+    sandbox.onStartExecution(() => undefined);
+    const error = await rejection(
+      sandbox.clients().sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:nope' })),
+    );
+    expect(error).toBeInstanceOf(InvalidArn);
   });
 
   it('answers ExecutionAlreadyExists for a name used before', async () => {

@@ -1,0 +1,176 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/s3-exposure.js', import.meta.url));
+
+function run(args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const temp = () => mkdtempSync(join(tmpdir(), 's3-exposure-cli-'));
+
+describe('s3-exposure simulate', () => {
+  it('prints exactly the documented JSON shape, and logs nothing on stdout', () => {
+    const { code, stdout, stderr } = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      'events/put-bucket-policy-public.json',
+      '--json',
+    ]);
+    expect(code, stderr).toBe(0);
+    const output = JSON.parse(stdout);
+    expect(Object.keys(output).sort()).toEqual(['executions', 'outbox', 'world']);
+    expect(output.executions).toHaveLength(1);
+    expect(Object.keys(output.executions[0]).sort()).toEqual(['finding', 'incident', 'path', 'status']);
+    expect(output.executions[0].status).toBe('SUCCEEDED');
+    expect(output.executions[0].path.at(-1)).toBe('ResponseComplete');
+    expect(output.executions[0].incident).toMatchObject({
+      bucket: 'acme-public-assets',
+      status: 'OPEN',
+      response: 'NOTIFIED',
+    });
+    expect(output.executions[0].finding.Workflow.Status).toBe('NOTIFIED');
+    for (const key of [
+      'accountId',
+      'region',
+      'accountPublicAccessBlock',
+      'services',
+      'buckets',
+      'exceptions',
+      'faults',
+    ]) {
+      expect(output.world).toHaveProperty(key);
+    }
+    expect(Object.keys(output.outbox[0]).sort()).toEqual(['channel', 'file', 'subject', 'text', 'to']);
+    expect(stderr).toMatch(/state folder: /);
+  });
+
+  it('continues from a state folder: the same exposure again is not alerted twice', () => {
+    const state = temp();
+    const first = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      'events/put-bucket-policy-public.json',
+      '--state',
+      state,
+      '--json',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const event = JSON.parse(readFileSync(join(root, 'events/put-bucket-policy-public.json'), 'utf8'));
+    event.detail.eventID = 'a-later-call-with-the-same-policy';
+    const again = join(temp(), 'again.json');
+    writeFileSync(again, JSON.stringify(event));
+    const second = run(['simulate', '--event', again, '--state', state, '--json']);
+    expect(second.code, second.stderr).toBe(0);
+    const output = JSON.parse(second.stdout);
+    expect(output.executions[0].incident.events).toHaveLength(2);
+    expect(output.outbox).toHaveLength(1);
+  });
+
+  it('runs an array of events, one execution each, in file order', () => {
+    const events = ['put-bucket-acl-canned', 'failed-put-bucket-policy'].map((n) =>
+      JSON.parse(readFileSync(join(root, `events/${n}.json`), 'utf8')),
+    );
+    const file = join(temp(), 'events.json');
+    writeFileSync(file, JSON.stringify(events));
+    const { code, stdout } = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      file,
+      '--serial',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const output = JSON.parse(stdout);
+    expect(output.executions.map((e: { path: string[] }) => e.path.at(-1))).toEqual([
+      'ResponseComplete',
+      'IgnoreEvent',
+    ]);
+  });
+
+  it('refuses a malformed world with exit 2, naming the field', () => {
+    const world = JSON.parse(readFileSync(join(root, 'samples/world.json'), 'utf8'));
+    world.services.securityHub = 'maybe';
+    const file = join(temp(), 'world.json');
+    writeFileSync(file, JSON.stringify(world));
+    const { code, stderr, stdout } = run([
+      'simulate',
+      '--world',
+      file,
+      '--event',
+      'events/put-bucket-policy-public.json',
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/services\.securityHub/);
+  });
+
+  it('refuses a bad configuration at start, naming the field', () => {
+    const file = join(temp(), 'config.json');
+    writeFileSync(file, JSON.stringify({ recipients: { email: ['not-an-address'] } }));
+    const { code, stderr } = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      'events/put-bucket-policy-public.json',
+      '--config',
+      file,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/configuration: recipients\.email\[0\]/);
+  });
+
+  it('accepts --mode notify, and refuses modes that are not available yet', () => {
+    const ok = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      'events/put-bucket-policy-public.json',
+      '--mode',
+      'notify',
+      '--json',
+    ]);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).executions[0].incident.mode).toBe('notify');
+    expect(
+      run([
+        'simulate',
+        '--world',
+        'samples/world.json',
+        '--event',
+        'events/put-bucket-policy-public.json',
+        '--mode',
+        'auto',
+      ]).code,
+    ).toBe(2);
+  });
+});
+
+describe('s3-exposure demo', () => {
+  it('tells the story from a fresh state folder', () => {
+    const state = temp();
+    const { code, stdout, stderr } = run(['demo', '--fresh', '--state', state]);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/1\. A bucket policy made public/);
+    expect(stdout).toMatch(
+      /3\. A storm of events\n.*\n\s+16 executions: 1 x ResponseComplete, 15 x JoinedOpenIncident/,
+    );
+    expect(stdout).toMatch(/no incident: nothing is public/);
+    expect(stdout).toMatch(/RESOLVED \/ ARCHIVED/);
+    expect(readFileSync(join(state, 'incidents.json'), 'utf8')).toMatch(/acme-logs/);
+  });
+});

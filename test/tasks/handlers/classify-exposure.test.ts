@@ -1,0 +1,239 @@
+import { GetObjectAclCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { classifyExposureTask } from '../../../tasks/classify-exposure/handler.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { closedIncident, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import {
+  ACCOUNT_ID,
+  type BucketSetup,
+  EXECUTION_A,
+  EXECUTION_B,
+  makeDeps,
+  mockAccountWithoutBlockPublicAccess,
+  mockBucket,
+  registeredState,
+  s3Error,
+  type TestDeps,
+} from './support.js';
+
+const BUCKET = 'acme-public-assets';
+const POLICY_EVENT = 'put-bucket-policy-public.json';
+const POLICY_EVENT_ID = 'cd849c53-7932-4d49-934a-269d29776789';
+const BPA_EVENT = 'put-bucket-public-access-block.json';
+
+let deps: TestDeps;
+
+beforeEach(() => {
+  deps = makeDeps();
+  mockAccountWithoutBlockPublicAccess(deps.mocks);
+});
+
+function bucket(setup: Omit<BucketSetup, 'bucket'> = {}): void {
+  mockBucket(deps.mocks, { bucket: BUCKET, ...setup });
+}
+
+async function classify(state: WorkflowState): Promise<WorkflowState> {
+  return WorkflowStateSchema.parse(await classifyExposureTask(state, deps));
+}
+
+describe('classifyExposureTask: what it reads', () => {
+  it('sends every S3 read with ExpectedBucketOwner', async () => {
+    bucket({ publicPolicy: true });
+
+    await classify(await registeredState(POLICY_EVENT, deps));
+
+    const inputs = deps.mocks.s3.calls().map((call) => call.args[0].input);
+    expect(inputs).toHaveLength(7);
+    for (const input of inputs) {
+      expect(input).toMatchObject({ Bucket: BUCKET, ExpectedBucketOwner: ACCOUNT_ID });
+    }
+  });
+
+  it('asks S3 Control for the Block Public Access of the bucket owner', async () => {
+    bucket({ publicPolicy: true });
+
+    await classify(await registeredState(POLICY_EVENT, deps));
+
+    const calls = deps.mocks.s3Control.commandCalls(GetAccountPublicAccessBlockCommand);
+    expect(calls.map((call) => call.args[0].input)).toEqual([{ AccountId: ACCOUNT_ID }]);
+  });
+
+  it('reads a fanned-out bucket with the clients of its own Region', async () => {
+    mockBucket(deps.mocks, {
+      bucket: 'acme-reports',
+      ownership: 'BucketOwnerEnforced',
+      listing: { keys: [], truncated: false },
+    });
+    const state = await registeredState('delete-account-public-access-block.json', deps, {
+      fanOut: { bucket: 'acme-reports', region: 'eu-west-1' },
+    });
+
+    await classify(state);
+
+    expect(deps.clientsFor.mock.calls).toEqual([['eu-west-1']]);
+  });
+
+  it('lists objects after a PutBucketPublicAccessBlock and reads the ACLs of the listed keys', async () => {
+    bucket({
+      listing: { keys: ['a.csv', 'b.csv'], truncated: false },
+      objects: { 'a.csv': false, 'b.csv': true },
+    });
+
+    const state = await classify(await registeredState(BPA_EVENT, deps));
+
+    const listed = deps.mocks.s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
+    expect(listed).toEqual([{ Bucket: BUCKET, ExpectedBucketOwner: ACCOUNT_ID, MaxKeys: 1000 }]);
+    const read = deps.mocks.s3.commandCalls(GetObjectAclCommand).map((call) => call.args[0].input.Key);
+    expect(read.sort()).toEqual(['a.csv', 'b.csv']);
+    expect(state.assessment).toMatchObject({ outcome: 'public', keyCount: 2, vectorCount: 1 });
+  });
+
+  it('does not list objects after a bucket policy change', async () => {
+    bucket({ publicPolicy: true });
+
+    await classify(await registeredState(POLICY_EVENT, deps));
+
+    expect(deps.mocks.s3.commandCalls(ListObjectsV2Command)).toEqual([]);
+  });
+
+  it('does not list objects when limits.objectScanLimit is 0', async () => {
+    deps = makeDeps({ config: { limits: { objectScanLimit: 0 } } });
+    mockAccountWithoutBlockPublicAccess(deps.mocks);
+    bucket({ listing: { keys: ['a.csv'], truncated: false } });
+
+    await classify(await registeredState(BPA_EVENT, deps));
+
+    expect(deps.mocks.s3.commandCalls(ListObjectsV2Command)).toEqual([]);
+  });
+
+  it('reports a bucket with more objects than limits.objectScanLimit as partial, naming ScanLimitReached', async () => {
+    deps = makeDeps({ config: { limits: { objectScanLimit: 2 } } });
+    mockAccountWithoutBlockPublicAccess(deps.mocks);
+    bucket({
+      listing: { keys: ['a.csv', 'b.csv'], truncated: true },
+      objects: { 'a.csv': false, 'b.csv': false },
+    });
+
+    const state = await classify(await registeredState(BPA_EVENT, deps));
+
+    const listed = deps.mocks.s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
+    expect(listed).toEqual([{ Bucket: BUCKET, ExpectedBucketOwner: ACCOUNT_ID, MaxKeys: 2 }]);
+    expect(state.assessment).toMatchObject({ outcome: 'partial', severity: 'MEDIUM' });
+    const incident = await deps.store.getOpenIncident(BUCKET);
+    expect(incident?.verdict.unknown).toContainEqual(
+      expect.objectContaining({ part: 'objectAcls', why: expect.stringMatching(/^ScanLimitReached/) }),
+    );
+  });
+});
+
+describe('classifyExposureTask: what it records', () => {
+  it('opens an incident for a public bucket, with the mode and why it was chosen', async () => {
+    bucket({ publicPolicy: true });
+
+    const state = await classify(await registeredState(POLICY_EVENT, deps));
+
+    const incident = await deps.store.getOpenIncident(BUCKET);
+    expect(state.assessment).toMatchObject({
+      outcome: 'public',
+      severity: 'HIGH',
+      incidentId: incident?.incidentId,
+    });
+    expect(incident).toMatchObject({
+      status: 'OPEN',
+      response: 'PENDING',
+      mode: 'notify',
+      modeReason: 'the default mode is notify',
+      executionId: EXECUTION_A,
+      previousIncidentId: null,
+      timings: { eventTime: '2024-05-14T09:21:07Z', detectedAt: '2024-05-14T11:00:00.000Z' },
+    });
+    expect(incident?.events.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID]);
+  });
+
+  it('names the closed earlier incident of the bucket as the previous one', async () => {
+    await deps.store.putIncident(closedIncident('NOT_PUBLIC', { bucket: BUCKET }));
+    bucket({ publicPolicy: true });
+
+    await classify(await registeredState(POLICY_EVENT, deps));
+
+    const incident = await deps.store.getOpenIncident(BUCKET);
+    expect(incident?.previousIncidentId).toBe(INCIDENT_ID);
+    expect(incident?.incidentId).not.toBe(INCIDENT_ID);
+  });
+
+  it('records the same exposure again as alreadyReported, appending the event to the open incident', async () => {
+    bucket({ publicPolicy: true });
+    const first = await classify(await registeredState(POLICY_EVENT, deps));
+    await deps.store.releaseLease(BUCKET, EXECUTION_A);
+
+    const again = await classify(
+      await registeredState(POLICY_EVENT, deps, { executionId: EXECUTION_B, eventID: 'redelivered-1' }),
+    );
+
+    expect(again.assessment).toMatchObject({
+      outcome: 'alreadyReported',
+      incidentId: first.assessment?.incidentId,
+    });
+    const incidents = await deps.store.listIncidents();
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.events.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID, 'redelivered-1']);
+    expect(incidents[0]?.executionId).toBe(EXECUTION_B);
+  });
+
+  it('finds an open incident not public any more, and asks for it to close as NOT_PUBLIC', async () => {
+    // The incident's events name two objects, so their ACLs are read again too.
+    await deps.store.putIncident(makeIncident({ bucket: BUCKET }));
+    bucket({
+      ownership: 'BucketOwnerEnforced',
+      objects: { 'reports/q3.csv': false, 'reports/q4.csv': false },
+    });
+
+    const state = await classify(await registeredState(POLICY_EVENT, deps));
+
+    expect(state.assessment).toMatchObject({ outcome: 'notPublic', incidentId: INCIDENT_ID });
+    expect(state.close).toEqual({ reason: 'NOT_PUBLIC' });
+    const incident = await deps.store.getIncident(INCIDENT_ID);
+    expect(incident?.history.at(-1)?.what).toMatch(/^found not public/);
+  });
+
+  it('writes no incident for a private bucket that had none', async () => {
+    bucket({ ownership: 'BucketOwnerEnforced' });
+
+    const state = await classify(await registeredState(POLICY_EVENT, deps));
+
+    expect(state.assessment).toMatchObject({ outcome: 'notPublic', incidentId: null });
+    expect(await deps.store.listIncidents()).toEqual([]);
+  });
+
+  it('takes the pending events off the lease', async () => {
+    bucket({ publicPolicy: true });
+
+    await classify(await registeredState(POLICY_EVENT, deps));
+
+    expect(deps.store.lease(BUCKET)?.pending).toEqual([]);
+  });
+});
+
+describe('classifyExposureTask: failures', () => {
+  it('throws BucketNotFoundError when the bucket does not exist', async () => {
+    deps.mocks.s3.onAnyCommand().rejects(s3Error('NoSuchBucket'));
+
+    const state = await registeredState(POLICY_EVENT, deps);
+
+    await expect(classifyExposureTask(state, deps)).rejects.toHaveProperty('name', 'BucketNotFoundError');
+  });
+
+  it('throws LeaseLostError, reading nothing, when another execution reclaimed the lease', async () => {
+    bucket({ publicPolicy: true });
+    const stale = await registeredState(POLICY_EVENT, deps);
+    deps.clock.advance(deps.config.timings.leaseSeconds * 1000);
+    await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
+
+    await expect(classifyExposureTask(stale, deps)).rejects.toMatchObject({
+      name: 'LeaseLostError',
+      holder: EXECUTION_B,
+    });
+    expect(deps.mocks.s3.calls()).toEqual([]);
+  });
+});
