@@ -79,10 +79,9 @@ const CHAPTERS: readonly Chapter[] = [
     title: 'The owner fixes it',
     intro: 'The public statement is removed: DeleteBucketPolicy on acme-public-assets.',
     events: () => [
-      variant(
-        'delete-bucket-policy',
-        (e) => void (e.detail.requestParameters.bucketName = 'acme-public-assets'),
-      ),
+      variant('delete-bucket-policy', (e) => {
+        e.detail.requestParameters.bucketName = 'acme-public-assets';
+      }),
     ],
   },
 ];
