@@ -45,44 +45,59 @@ export const WorldObjectSchema = z.strictObject({
 /** One object after defaults. */
 export type WorldObject = z.infer<typeof WorldObjectSchema>;
 
-/** A world may give a policy as the JSON text GetBucketPolicy returns; keep that text exactly. */
-function policyTextToDocument(bucket: unknown): unknown {
-  if (typeof bucket !== 'object' || bucket === null || !('policy' in bucket)) return bucket;
-  const { policy } = bucket;
-  if (typeof policy !== 'string') return bucket;
-  try {
-    return { ...bucket, policy: JSON.parse(policy), policyText: policy };
-  } catch {
-    return bucket;
-  }
-}
+const BucketFieldsSchema = z.strictObject({
+  /** The parsed policy document, or null; a world file may give the JSON text instead. */
+  policy: z
+    .union([z.string(), StoredPolicySchema], { error: 'expected a policy document or its JSON text' })
+    .nullable()
+    .default(null),
+  /**
+   * The policy text exactly as PutBucketPolicy received it, so a backup restores byte for
+   * byte. Used only while it still parses to `policy` (see `policyTextOf`).
+   */
+  policyText: z.string().optional(),
+  /** GetBucketAcl shape; null is the default private ACL (owner FULL_CONTROL). */
+  acl: AclSchema.nullable().default(null),
+  publicAccessBlock: PublicAccessBlockSchema.nullable().default(null),
+  ownershipControls: OwnershipControlsSchema.nullable().default(null),
+  website: z.record(z.string(), z.unknown()).nullable().default(null),
+  tags: z.record(z.string(), z.string()).default({}),
+  objects: z.record(z.string(), WorldObjectSchema).default({}),
+  /** The bucket's Region; the world's when left out. */
+  region: z.string().min(1).optional(),
+  /** The owner's canonical user ID; derived from the account ID when left out. */
+  owner: z.string().min(1).optional(),
+  /** ISO creation time, shown by ListBuckets. */
+  createdAt: z.string().optional(),
+});
 
-/** One bucket: its configuration in the SDK's shapes, and its objects. */
-export const WorldBucketSchema = z.preprocess(
-  policyTextToDocument,
-  z.strictObject({
-    /** The parsed policy document, or null. */
-    policy: StoredPolicySchema.nullable().default(null),
-    /**
-     * The policy text exactly as PutBucketPolicy received it, so a backup restores byte for
-     * byte. Used only while it still parses to `policy` (see {@link policyTextOf}).
-     */
-    policyText: z.string().optional(),
-    /** GetBucketAcl shape; null is the default private ACL (owner FULL_CONTROL). */
-    acl: AclSchema.nullable().default(null),
-    publicAccessBlock: PublicAccessBlockSchema.nullable().default(null),
-    ownershipControls: OwnershipControlsSchema.nullable().default(null),
-    website: z.record(z.string(), z.unknown()).nullable().default(null),
-    tags: z.record(z.string(), z.string()).default({}),
-    objects: z.record(z.string(), WorldObjectSchema).default({}),
-    /** The bucket's Region; the world's when left out. */
-    region: z.string().min(1).optional(),
-    /** The owner's canonical user ID; derived from the account ID when left out. */
-    owner: z.string().min(1).optional(),
-    /** ISO creation time, shown by ListBuckets. */
-    createdAt: z.string().optional(),
-  }),
-);
+/**
+ * One bucket: its configuration in the SDK's shapes, and its objects. A policy given as the
+ * JSON text GetBucketPolicy returns is parsed, and the text kept exactly.
+ */
+export const WorldBucketSchema = BucketFieldsSchema.transform((bucket, ctx) => {
+  if (typeof bucket.policy !== 'string') return { ...bucket, policy: bucket.policy };
+  const text = bucket.policy;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['policy'],
+      message: `the policy text is not JSON (${String(error)})`,
+    });
+    return z.NEVER;
+  }
+  const document = StoredPolicySchema.safeParse(parsed);
+  if (!document.success) {
+    for (const issue of document.error.issues) {
+      ctx.addIssue({ code: 'custom', path: ['policy', ...issue.path], message: issue.message });
+    }
+    return z.NEVER;
+  }
+  return { ...bucket, policy: document.data, policyText: text };
+});
 /** One bucket after defaults. */
 export type WorldBucket = z.infer<typeof WorldBucketSchema>;
 

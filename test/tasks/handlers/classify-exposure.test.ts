@@ -206,7 +206,7 @@ describe('classifyExposureTask: what it records', () => {
     expect(await deps.store.listIncidents()).toEqual([]);
   });
 
-  it('takes the pending events off the lease', async () => {
+  it('takes the recorded events off the lease', async () => {
     bucket({ publicPolicy: true });
 
     await classify(await registeredState(POLICY_EVENT, deps));
@@ -222,6 +222,14 @@ describe('classifyExposureTask: failures', () => {
     const state = await registeredState(POLICY_EVENT, deps);
 
     await expect(classifyExposureTask(state, deps)).rejects.toHaveProperty('name', 'BucketNotFoundError');
+  });
+
+  it('leaves the events on the lease when the read fails, for the retry to see them again', async () => {
+    deps.mocks.s3.onAnyCommand().rejects(s3Error('SlowDown', 503));
+    const state = await registeredState(POLICY_EVENT, deps);
+
+    await expect(classifyExposureTask(state, deps)).rejects.toHaveProperty('name', 'SlowDown');
+    expect(deps.store.lease(BUCKET)?.pending.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID]);
   });
 
   it('throws LeaseLostError, reading nothing, when another execution reclaimed the lease', async () => {

@@ -8,11 +8,23 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { closeIncident } from '../../../tasks/close-incident/handler.js';
 import type { WorkflowState } from '../../../tasks/shared/workflow-state.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
-import { ACCOUNT_ID, assessedState, makeDeps, RECIPIENT, stateFor, type TestDeps } from './support.js';
+import {
+  ACCOUNT_ID,
+  assessedState,
+  EXECUTION_B,
+  makeDeps,
+  RECIPIENT,
+  registeredState,
+  stateFor,
+  type TestDeps,
+} from './support.js';
 
 const FINDING_ID = `s3-exposure-responder/us-east-1/${ACCOUNT_ID}/${INCIDENT_ID}`;
 const PRODUCT_ARN = `arn:aws:securityhub:us-east-1:${ACCOUNT_ID}:product/${ACCOUNT_ID}/default`;
 const NOW = '2024-05-14T11:00:00.000Z';
+const BUCKET = 'acme-reports';
+const EVENT = 'put-object-acl-body.json';
+const EVENT_ID = 'b2e265ef-3f32-4836-ae5c-00469bffa301';
 
 let deps: TestDeps;
 let state: WorkflowState;
@@ -21,7 +33,9 @@ beforeEach(async () => {
   deps = makeDeps();
   const incident = makeIncident({ findingId: FINDING_ID });
   await deps.store.putIncident(incident);
-  state = { ...assessedState(await stateFor('put-object-acl-body.json', deps), incident), close: { reason: 'BUCKET_DELETED' } };
+  // The event that led here still waits on the lease: ClassifyExposure could not read a deleted bucket.
+  const registered = await registeredState(EVENT, deps);
+  state = { ...assessedState(registered, incident), close: { reason: 'BUCKET_DELETED' } };
   deps.mocks.securityHub
     .on(BatchUpdateFindingsCommand)
     .resolves({ ProcessedFindings: [{ Id: FINDING_ID, ProductArn: PRODUCT_ARN }], UnprocessedFindings: [] });
@@ -47,8 +61,33 @@ describe('closeIncident', () => {
     await closeIncident(state, deps);
 
     const saved = await deps.store.getIncident(INCIDENT_ID);
-    expect(saved).toMatchObject({ status: 'CLOSED', closedReason: 'BUCKET_DELETED', timings: { containedAt: NOW } });
-    expect(await deps.store.getOpenIncident('acme-reports')).toBeNull();
+    expect(saved).toMatchObject({
+      status: 'CLOSED',
+      closedReason: 'BUCKET_DELETED',
+      timings: { containedAt: NOW },
+    });
+    expect(await deps.store.getOpenIncident(BUCKET)).toBeNull();
+  });
+
+  it('records the events waiting on the lease on the closed incident', async () => {
+    await closeIncident(state, deps);
+
+    const saved = await deps.store.getIncident(INCIDENT_ID);
+    expect(saved?.events.map((e) => e.eventID)).toContain(EVENT_ID);
+  });
+
+  it('takes the recorded events off the lease', async () => {
+    await closeIncident(state, deps);
+
+    expect(deps.store.lease(BUCKET)?.pending).toEqual([]);
+  });
+
+  it('throws LeaseLostError, closing nothing, when another execution holds the lease', async () => {
+    const other = assessedState(await stateFor(EVENT, deps, { executionId: EXECUTION_B }), makeIncident());
+
+    await expect(closeIncident(other, deps)).rejects.toHaveProperty('name', 'LeaseLostError');
+    expect((await deps.store.getIncident(INCIDENT_ID))?.status).toBe('OPEN');
+    expect(deps.mocks.ses.calls()).toEqual([]);
   });
 
   it('closes as NOT_PUBLIC when the state names no reason', async () => {
@@ -69,12 +108,17 @@ describe('closeIncident', () => {
   it('sets the finding workflow to RESOLVED with a note saying why', async () => {
     await closeIncident(state, deps);
 
-    const updates = deps.mocks.securityHub.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input);
+    const updates = deps.mocks.securityHub
+      .commandCalls(BatchUpdateFindingsCommand)
+      .map((c) => c.args[0].input);
     expect(updates).toEqual([
       {
         FindingIdentifiers: [{ Id: FINDING_ID, ProductArn: PRODUCT_ARN }],
         Workflow: { Status: 'RESOLVED' },
-        Note: { Text: `Incident ${INCIDENT_ID}: Closed: bucket deleted.`, UpdatedBy: 's3-exposure-responder' },
+        Note: {
+          Text: `Incident ${INCIDENT_ID}: Closed: bucket deleted.`,
+          UpdatedBy: 's3-exposure-responder',
+        },
       },
     ]);
   });
@@ -85,7 +129,7 @@ describe('closeIncident', () => {
     const findings = deps.mocks.securityHub
       .commandCalls(BatchImportFindingsCommand)
       .flatMap((c) => c.args[0].input.Findings ?? []);
-    expect(findings).toEqual([expect.objectContaining({ Id: FINDING_ID, RecordState: 'ARCHIVED', UpdatedAt: NOW })]);
+    expect(findings).toEqual([expect.objectContaining({ Id: FINDING_ID, RecordState: 'ARCHIVED' })]);
   });
 
   it('sends the closing notice to the recipients', async () => {
@@ -144,11 +188,19 @@ describe('closeIncident', () => {
     expect(await history()).toContain('no finding to resolve');
   });
 
-  it('does nothing when the bucket has no open incident', async () => {
+  it('calls nothing when the bucket has no open incident', async () => {
     await deps.store.putIncident(makeIncident({ status: 'CLOSED', closedReason: 'NOT_PUBLIC' }));
 
     await expect(closeIncident(state, deps)).resolves.toEqual(state);
     expect(deps.mocks.securityHub.calls()).toEqual([]);
     expect(deps.mocks.ses.calls()).toEqual([]);
+  });
+
+  it('still takes the waiting events off the lease when there is no open incident', async () => {
+    await deps.store.putIncident(makeIncident({ status: 'CLOSED', closedReason: 'NOT_PUBLIC' }));
+
+    await closeIncident(state, deps);
+
+    expect(deps.store.lease(BUCKET)?.pending).toEqual([]);
   });
 });

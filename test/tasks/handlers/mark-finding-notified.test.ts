@@ -58,7 +58,10 @@ describe('markFindingNotified', () => {
     await markFindingNotified(state, deps);
 
     const saved = await deps.store.getIncident(INCIDENT_ID);
-    expect(saved?.history.at(-1)).toEqual({ at: '2024-05-14T11:00:00.000Z', what: 'finding workflow NOTIFIED' });
+    expect(saved?.history.at(-1)).toEqual({
+      at: '2024-05-14T11:00:00.000Z',
+      what: 'finding workflow NOTIFIED',
+    });
   });
 
   it('returns the state unchanged', async () => {

@@ -13,10 +13,15 @@ beforeEach(() => {
   deps = makeDeps();
 });
 
-/** Registers the policy event for execution A and takes its events, as ClassifyExposure does. */
+/** Registers the policy event for execution A and records its events, as ClassifyExposure does. */
 async function ownedAndClassified() {
   const state = await registeredState(POLICY_EVENT, deps);
-  await deps.store.takePendingEvents(BUCKET, EXECUTION_A, deps.clock.now(), 900);
+  const events = await deps.store.pendingEvents(BUCKET, EXECUTION_A, deps.clock.now(), 900);
+  await deps.store.acknowledgeEvents(
+    BUCKET,
+    EXECUTION_A,
+    events.map((e) => e.eventID),
+  );
   return state;
 }
 
@@ -52,6 +57,14 @@ describe('releaseLease', () => {
 
     expect(next.lease).toEqual({ outcome: 'notHeld' });
     expect(deps.store.lease(BUCKET)?.holder).toBe(EXECUTION_A);
+  });
+
+  it('answers moreEvents while the events it read are not yet recorded', async () => {
+    const state = await registeredState(POLICY_EVENT, deps);
+
+    const next = await release(state);
+
+    expect(next.lease).toEqual({ outcome: 'moreEvents' });
   });
 
   it('answers notHeld when the bucket has no lease', async () => {

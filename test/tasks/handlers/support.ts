@@ -124,8 +124,8 @@ export function makeDeps(overrides: DepsOverrides = {}): TestDeps {
 const EVENTS_DIR = new URL('../../../events/', import.meta.url);
 
 /** A sample event from `events/` (or `events/malformed/`), as EventBridge would deliver it. */
-export function readEvent(file: string): unknown {
-  return JSON.parse(readFileSync(new URL(file, EVENTS_DIR), 'utf8'));
+export function readEvent(file: string): Record<string, unknown> {
+  return z.record(z.string(), z.unknown()).parse(JSON.parse(readFileSync(new URL(file, EVENTS_DIR), 'utf8')));
 }
 
 const SampleSchema = z.looseObject({ detail: z.looseObject({ eventID: z.string() }) });
