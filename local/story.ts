@@ -1,6 +1,6 @@
 /** Plain-text accounts of runs, for `simulate` and the demo. */
 
-import { exposureSummary } from '../tasks/classify-exposure/summary.js';
+import { exposureSummary } from '../tasks/shared/describe.js';
 import type { Incident } from '../tasks/shared/contracts.js';
 import type { SimulationRun } from './simulate.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { exposureSummary } from '../../tasks/classify-exposure/summary.js';
+import { exposureSummary } from '../../tasks/shared/describe.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { projectPath } from '../paths.js';
 import { simulate } from '../simulate.js';

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { chooseMode, type ResponderConfig } from '../shared/config.js';
 import type { ExposureVerdict, Incident, IncidentEvent } from '../shared/contracts.js';
+import { exposureSummary } from '../shared/describe.js';
 import type { Assessment } from '../shared/workflow-state.js';
-import { exposureSummary } from './summary.js';
 
 export interface AssessInput {
   readonly verdict: ExposureVerdict;

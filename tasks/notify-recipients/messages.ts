@@ -6,8 +6,9 @@
  * carry task tokens, signed links, keys or object contents (every text is scrubbed at the end,
  * as a second line of defence against such values hiding in outside text).
  */
-import { describeMitigation, exposureLabel } from '../../local/format.js';
+
 import type { ExposureVerdict, Incident, IncidentEvent } from '../shared/contracts.js';
+import { describeMitigation, exposureLabel } from '../shared/describe.js';
 import {
   closedWords,
   exposedObjectKeys,

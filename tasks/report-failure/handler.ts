@@ -85,6 +85,7 @@ export const reportFailure: TaskHandler = async (input, deps) => {
         accountId,
         executionId,
         bucket,
+        bucketRegion: region,
         error,
         now,
         consoleBaseUrl: config.consoleBaseUrl,

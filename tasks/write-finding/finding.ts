@@ -9,9 +9,9 @@
  */
 import type { AwsSecurityFinding, Partition, Resource } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
-// The plain-words renderers live with the CLI; the finding and the CLI must say the same thing.
-import { describeMitigation, exposureLabel } from '../../local/format.js';
 import type { ClosedReason, Incident, PublicAccessBlock } from '../shared/contracts.js';
+// The plain-words renderers live with the CLI; the finding and the CLI must say the same thing.
+import { describeMitigation, exposureLabel } from '../shared/describe.js';
 import { sha256Hex } from '../shared/hash.js';
 
 /** The finding's `GeneratorId`, and the first segment of every finding `Id` we write. */
@@ -494,6 +494,8 @@ export interface FailureFindingInput {
   readonly executionId: string;
   /** The bucket the execution was about, when it got that far. */
   readonly bucket: string | null;
+  /** The bucket's own Region, when it differs from the Region Security Hub is called in. */
+  readonly bucketRegion?: string;
   /** The `Catch` result: `{ Error, Cause }`. */
   readonly error: { Error: string; Cause?: unknown };
   readonly now: Date;
@@ -524,7 +526,7 @@ export function buildFailureFinding(input: FailureFindingInput): AwsSecurityFind
           {
             Type: 'AwsS3Bucket',
             Id: s3Arn(partition, bucket),
-            Region: region,
+            Region: input.bucketRegion ?? region,
             ...resourcePartition(partition),
             Details: { AwsS3Bucket: { Name: bucket, OwnerAccountId: accountId } },
           },

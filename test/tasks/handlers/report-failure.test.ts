@@ -168,6 +168,20 @@ describe('reportFailure', () => {
     expect(text).toContain('/s3/buckets/acme-eu?region=eu-west-1&tab=permissions');
   });
 
+  it("names the bucket in the failure finding with the bucket's own Region", async () => {
+    const child = await registeredState('delete-account-public-access-block.json', deps, {
+      fanOut: { bucket: 'acme-eu', region: 'eu-west-1' },
+    });
+
+    await report({ ...child, error: ERROR });
+
+    const finding = sentFindings()[0];
+    expect(finding?.Region).toBe('us-east-1');
+    expect(finding?.Resources).toContainEqual(
+      expect.objectContaining({ Type: 'AwsS3Bucket', Region: 'eu-west-1' }),
+    );
+  });
+
   it('reports a failure of NormalizeEvent from the raw event, with no bucket', async () => {
     const raw = { ...readEvent('malformed/missing-bucket.json'), error: ERROR };
 

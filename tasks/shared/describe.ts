@@ -1,0 +1,49 @@
+/** Verdicts and mitigations in plain words, for messages, findings and the CLI. */
+import { describeGrant } from '../classify-exposure/acl-analysis.js';
+import type { ExposureVerdict, Mitigation } from './contracts.js';
+
+/** A mitigation in plain words. */
+export function describeMitigation(m: Mitigation): string {
+  switch (m.kind) {
+    case 'removePolicyStatement':
+      return `remove policy statement ${m.statement}${m.sid ? ` ("${m.sid}")` : ''}`;
+    case 'removeBucketAclGrant':
+      return `remove the bucket ACL grant ${describeGrant(m.grant)}`;
+    case 'removeObjectAclGrant':
+      return `remove the grant ${describeGrant(m.grant)} from object "${m.key}"`;
+    case 'setBucketPublicAccessBlock':
+      return `turn on bucket Block Public Access: ${Object.keys(m.flags).join(', ')}`;
+  }
+}
+
+/** The exposure in a few words: "public read and write", "cross-account", "not public". */
+export function exposureLabel(v: ExposureVerdict): string {
+  if (v.publicRead && v.publicWrite) return 'public read and write';
+  if (v.publicWrite) return 'public write';
+  if (v.publicRead) return 'public read';
+  if (v.crossAccount) return 'shared with other accounts (not public)';
+  if (v.latent.length > 0) return 'not public now; public settings are masked (latent)';
+  if (v.unknown.length > 0) return 'could not fully assess';
+  return 'not public';
+}
+
+/** One line on what a verdict found, for the incident's history and the workflow state. */
+export function exposureSummary(v: ExposureVerdict): string {
+  const level =
+    v.publicRead && v.publicWrite
+      ? 'public read and write'
+      : v.publicWrite
+        ? 'public write'
+        : v.publicRead
+          ? 'public read'
+          : null;
+  if (level) {
+    const ways = v.vectors.length === 1 ? '1 way in' : `${v.vectors.length} ways in`;
+    return `${level} [${v.severity}], ${ways}`;
+  }
+  if (v.unknown.length > 0)
+    return `could not fully assess [${v.severity}]: ${v.unknown.map((u) => u.part).join(', ')}`;
+  if (v.crossAccount) return 'not public; shared with other accounts';
+  if (v.latent.length > 0) return 'not public; public settings masked (latent)';
+  return 'not public';
+}
