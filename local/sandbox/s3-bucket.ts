@@ -2,6 +2,7 @@
  * S3 bucket configuration operations: policy, ACL, Block Public Access, Object Ownership,
  * website and tags, with the errors S3 answers when a part is not configured.
  */
+
 import {
   BucketLocationConstraint,
   type DeleteBucketOwnershipControlsCommandInput,
@@ -32,7 +33,11 @@ import {
   type PutPublicAccessBlockCommandInput,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { OwnershipControlsSchema, PolicyDocumentSchema } from '../../tasks/shared/contracts.js';
+import {
+  OwnershipControlsSchema,
+  PolicyDocumentSchema,
+  PublicAccessBlockSchema,
+} from '../../tasks/shared/contracts.js';
 import { aclOrDefault, grantsToOthers, ownerOnlyAcl } from './acl.js';
 import { AwsApiError } from './aws-error.js';
 import { type Answer, type OperationContext, type OperationTable, operation } from './operations.js';
@@ -140,12 +145,7 @@ const putPublicAccessBlock = operation((input: PutPublicAccessBlockCommandInput,
     throw new AwsApiError('MalformedXML', 'The XML you provided was not well-formed');
   }
   // The call replaces the whole configuration: a flag left out is off.
-  ref.bucket.publicAccessBlock = {
-    BlockPublicAcls: config.BlockPublicAcls ?? false,
-    IgnorePublicAcls: config.IgnorePublicAcls ?? false,
-    BlockPublicPolicy: config.BlockPublicPolicy ?? false,
-    RestrictPublicBuckets: config.RestrictPublicBuckets ?? false,
-  };
+  ref.bucket.publicAccessBlock = PublicAccessBlockSchema.parse(config);
   return {};
 });
 

@@ -2,12 +2,14 @@
  * S3 Control's account-level Block Public Access. The account is named in every request, and
  * S3 Control refuses a request for an account other than the caller's.
  */
+
 import type {
   DeletePublicAccessBlockCommandInput,
   GetPublicAccessBlockCommandInput,
   GetPublicAccessBlockCommandOutput,
   PutPublicAccessBlockCommandInput,
 } from '@aws-sdk/client-s3-control';
+import { PublicAccessBlockSchema } from '../../tasks/shared/contracts.js';
 import { AwsApiError } from './aws-error.js';
 import { type Answer, type OperationContext, type OperationTable, operation } from './operations.js';
 
@@ -36,12 +38,7 @@ const putPublicAccessBlock = operation((input: PutPublicAccessBlockCommandInput,
   const config = input.PublicAccessBlockConfiguration;
   if (config === undefined) throw new AwsApiError('MalformedXML', 'The XML you provided was not well-formed');
   // As for buckets, the call replaces the whole configuration: a flag left out is off.
-  ctx.world.accountPublicAccessBlock = {
-    BlockPublicAcls: config.BlockPublicAcls ?? false,
-    IgnorePublicAcls: config.IgnorePublicAcls ?? false,
-    BlockPublicPolicy: config.BlockPublicPolicy ?? false,
-    RestrictPublicBuckets: config.RestrictPublicBuckets ?? false,
-  };
+  ctx.world.accountPublicAccessBlock = PublicAccessBlockSchema.parse(config);
   return {};
 });
 
