@@ -49,6 +49,7 @@ export class LocalEnvironment {
       ? await SandboxAccount.load(options.stateDir, { clock, outboxDir })
       : SandboxAccount.fromWorld(options.world, { clock, outboxDir });
     const store = resume ? await LocalIncidentStore.load(options.stateDir) : LocalIncidentStore.empty();
+    store.attachExceptions(sandbox.world.exceptions);
     const { accountId, region } = sandbox.world;
     const byRegion = new Map<string, AwsClients>();
     const clientsFor = (r: string): AwsClients => {

@@ -1,7 +1,7 @@
 /** Plain-text accounts of runs, for `simulate` and the demo. */
 
-import { exposureSummary } from '../tasks/shared/describe.js';
 import type { Incident } from '../tasks/shared/contracts.js';
+import { exposureSummary } from '../tasks/shared/describe.js';
 import type { SimulationRun } from './simulate.js';
 
 function eventLine(event: unknown): string {

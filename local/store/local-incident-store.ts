@@ -8,6 +8,7 @@ import {
   IncidentSchema,
 } from '../../tasks/shared/contracts.js';
 import { IncidentConflictError, LeaseLostError } from '../../tasks/shared/errors.js';
+import type { ExceptionEntry } from '../../tasks/shared/exceptions.js';
 import type {
   IncidentStore,
   RegisterInput,
@@ -35,12 +36,19 @@ type StoreFile = z.infer<typeof StoreFileSchema>;
 
 const FILE = 'incidents.json';
 
+/** The id of a registry entry, which may be malformed (and is then still listed, to be reported). */
+function entryId(entry: unknown): unknown {
+  return typeof entry === 'object' && entry !== null && 'id' in entry ? entry.id : undefined;
+}
+
 /**
  * The incident store of the embedded default. Each operation runs to completion without
  * awaiting, so on Node's single thread it is atomic, as DynamoDB's conditional writes are in AWS.
  * The whole store is one JSON file in the state folder.
  */
 export class LocalIncidentStore implements IncidentStore {
+  #exceptions: unknown[] = [];
+
   private constructor(private readonly data: StoreFile) {}
 
   static empty(): LocalIncidentStore {
@@ -165,6 +173,31 @@ export class LocalIncidentStore implements IncidentStore {
 
   async listIncidents(): Promise<Incident[]> {
     return structuredClone(this.data.incidents);
+  }
+
+  /**
+   * Locally the exception registry is the world file's `exceptions` list: the environment hands
+   * the sandbox's list in, so both show the same entries.
+   */
+  attachExceptions(entries: unknown[]): void {
+    this.#exceptions = entries;
+  }
+
+  async listExceptions(): Promise<unknown[]> {
+    return structuredClone(this.#exceptions);
+  }
+
+  async putException(entry: ExceptionEntry): Promise<void> {
+    const index = this.#exceptions.findIndex((e) => entryId(e) === entry.id);
+    if (index >= 0) this.#exceptions[index] = structuredClone(entry);
+    else this.#exceptions.push(structuredClone(entry));
+  }
+
+  async removeException(id: string): Promise<boolean> {
+    const index = this.#exceptions.findIndex((e) => entryId(e) === id);
+    if (index < 0) return false;
+    this.#exceptions.splice(index, 1);
+    return true;
   }
 
   /** Attempts recorded (failed calls), for the CLI and tests. */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { chooseMode, type ResponderConfig } from '../shared/config.js';
 import type { ExposureVerdict, Incident, IncidentEvent } from '../shared/contracts.js';
 import { exposureSummary } from '../shared/describe.js';
+import type { Coverage } from '../shared/exceptions.js';
 import type { Assessment } from '../shared/workflow-state.js';
 
 export interface AssessInput {
@@ -20,6 +21,10 @@ export interface AssessInput {
   readonly executionId: string;
   readonly config: ResponderConfig;
   readonly now: Date;
+  /** Whether an exception covers the exposure (and which entries were malformed). */
+  readonly coverage: Coverage;
+  /** When earlier incidents of this bucket were remediated: recurrence escalates. */
+  readonly remediatedAt: readonly string[];
 }
 
 export interface AssessOutput {
@@ -42,13 +47,33 @@ function eventList(events: readonly IncidentEvent[]): string {
   return events.map((e) => `${e.eventName} (${e.eventID})`).join(', ') || 'no new event';
 }
 
-function newIncident(input: AssessInput, summary: string): Incident {
-  const { verdict, config, bucket, now } = input;
+/**
+ * The response mode and why. An exposure that came back `recurrence.count` times within
+ * `recurrence.periodHours` after remediation escalates to notify instead of flapping.
+ */
+export function modeFor(input: AssessInput): {
+  mode: Incident['mode'];
+  reason: string;
+  escalation: string | null;
+} {
+  const { config, bucket, verdict, now } = input;
+  const since = now.getTime() - config.recurrence.periodHours * 3_600_000;
+  const recent = input.remediatedAt.filter((at) => Date.parse(at) >= since).length;
+  if (recent >= config.recurrence.count) {
+    const why = `the exposure came back after ${recent} remediations within ${config.recurrence.periodHours} h (something re-applies it, such as infrastructure as code): escalated to notify instead of undoing it again`;
+    return { mode: 'notify', reason: why, escalation: why };
+  }
   const chosen = chooseMode(config, bucket, verdict.severity);
-  const modeReason =
-    chosen.mode === 'notify'
-      ? chosen.reason
-      : `${chosen.reason}; ${chosen.mode === 'approve' ? 'approval requests' : 'automatic remediation'} are not available in this version yet, so the responder notifies only and changes nothing`;
+  const reason =
+    chosen.mode === 'approve'
+      ? `${chosen.reason}; approval requests are not available in this version yet, so this mode notifies only and changes nothing`
+      : chosen.reason;
+  return { mode: chosen.mode, reason, escalation: null };
+}
+
+function newIncident(input: AssessInput, summary: string): Incident {
+  const { now, bucket, verdict } = input;
+  const chosen = modeFor(input);
   const at = now.toISOString();
   const eventTimes = input.events.map((e) => e.time).sort();
   const previous = input.latest?.status === 'CLOSED' ? input.latest.incidentId : null;
@@ -63,7 +88,8 @@ function newIncident(input: AssessInput, summary: string): Incident {
     events: [...input.events],
     verdict,
     mode: chosen.mode,
-    modeReason,
+    modeReason: chosen.reason,
+    escalation: chosen.escalation,
     macie: null,
     decision: null,
     remediation: null,
@@ -80,53 +106,76 @@ function newIncident(input: AssessInput, summary: string): Incident {
   };
 }
 
+function malformedNotes(input: AssessInput): string[] {
+  return input.coverage.malformed.map(
+    (m) => `exception entry ${m.id ?? `#${m.index}`} is malformed and not honoured: ${m.problem}`,
+  );
+}
+
+function withNotes(incident: Incident, at: string, notes: readonly string[]): Incident {
+  return { ...incident, history: [...incident.history, ...notes.map((what) => ({ at, what }))] };
+}
+
 /** Decides what the verdict means for the incident, and the incident record to write. */
 export function assess(input: AssessInput): AssessOutput {
-  const { verdict, open, events, now } = input;
+  const { verdict, open, events, now, coverage } = input;
   const at = now.toISOString();
   const summary = exposureSummary(verdict);
   const exposed = verdict.effectivelyPublic;
   const partial = !exposed && couldNotFullyAssess(verdict);
+  const notes = malformedNotes(input);
   const base = {
     severity: verdict.severity,
     fingerprint: verdict.fingerprint,
     summary,
     vectorCount: verdict.vectors.length,
     keyCount: input.keyCount,
+    exceptionId: null,
   };
 
   if (!exposed && !partial) {
     const incident = open
-      ? {
-          ...withEvents(open, events),
-          history: [...open.history, { at, what: `found not public (${eventList(events)})` }],
-        }
+      ? withNotes(withEvents(open, events), at, [...notes, `found not public (${eventList(events)})`])
       : null;
-    return { assessment: { ...base, outcome: 'notPublic', incidentId: open?.incidentId ?? null }, incident };
-  }
-  if (open && open.verdict.fingerprint === verdict.fingerprint) {
-    const incident = {
-      ...withEvents(open, events),
-      verdict,
-      executionId: input.executionId,
-      history: [
-        ...open.history,
-        { at, what: `same exposure again, recorded without a new alert (${eventList(events)})` },
-      ],
+    const mode = open?.mode ?? 'notify';
+    return {
+      assessment: { ...base, outcome: 'notPublic', incidentId: open?.incidentId ?? null, mode },
+      incident,
     };
-    return { assessment: { ...base, outcome: 'alreadyReported', incidentId: open.incidentId }, incident };
   }
-  const outcome = exposed ? 'public' : 'partial';
+  const covering = exposed ? coverage.covering : null;
+  // An exposure excepted before is answered again once its exception no longer covers it.
+  const stillAnswered = open?.response !== 'EXCEPTED' || covering !== null;
+  if (open && open.verdict.fingerprint === verdict.fingerprint && stillAnswered) {
+    const incident = withNotes({ ...withEvents(open, events), verdict, executionId: input.executionId }, at, [
+      ...notes,
+      `same exposure again, recorded without a new alert (${eventList(events)})`,
+    ]);
+    return {
+      assessment: { ...base, outcome: 'alreadyReported', incidentId: open.incidentId, mode: open.mode },
+      incident,
+    };
+  }
+  const outcome = covering ? 'excepted' : exposed ? 'public' : 'partial';
+  const what = covering ? coverage.why : open ? `exposure changed: ${summary}` : null;
+  let incident: Incident;
   if (open) {
-    const incident: Incident = {
-      ...withEvents(open, events),
-      verdict,
-      response: 'PENDING',
-      executionId: input.executionId,
-      history: [...open.history, { at, what: `exposure changed: ${summary} (${eventList(events)})` }],
-    };
-    return { assessment: { ...base, outcome, incidentId: open.incidentId }, incident };
+    incident = { ...withEvents(open, events), verdict, response: 'PENDING', executionId: input.executionId };
+    if (open.response === 'EXCEPTED' && !covering)
+      notes.push(`no longer covered by an exception: ${coverage.why}`);
+  } else {
+    incident = newIncident(input, summary);
   }
-  const incident = newIncident(input, summary);
-  return { assessment: { ...base, outcome, incidentId: incident.incidentId }, incident };
+  if (covering) incident = { ...incident, response: 'EXCEPTED' };
+  incident = withNotes(incident, at, [...notes, ...(what ? [`${what} (${eventList(events)})`] : [])]);
+  return {
+    assessment: {
+      ...base,
+      outcome,
+      incidentId: incident.incidentId,
+      mode: incident.mode,
+      exceptionId: covering?.id ?? null,
+    },
+    incident,
+  };
 }

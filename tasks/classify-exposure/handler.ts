@@ -1,4 +1,5 @@
 import { BucketAccessSnapshotSchema, type IncidentEvent } from '../shared/contracts.js';
+import { coverage } from '../shared/exceptions.js';
 import { logger } from '../shared/logger.js';
 import { bucketTrigger, readState } from '../shared/state-access.js';
 import type { TaskHandler } from '../shared/task-deps.js';
@@ -58,7 +59,22 @@ export const classifyExposureTask: TaskHandler = async (input, deps) => {
   if (scanTruncated) raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: SCAN_LIMIT }];
   const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`));
 
+  const [exceptions, incidents] = await Promise.all([
+    deps.store.listExceptions(),
+    deps.store.listIncidents(),
+  ]);
   const { assessment, incident } = assess({
+    coverage: coverage({
+      bucket,
+      verdict,
+      entries: exceptions,
+      now,
+      ...(raw.tags ? { tags: raw.tags } : {}),
+      settings: state.config.exceptions,
+    }),
+    remediatedAt: incidents
+      .filter((i) => i.bucket === bucket && i.closedReason === 'REMEDIATED' && i.timings.containedAt)
+      .map((i) => i.timings.containedAt ?? ''),
     verdict,
     open,
     latest,

@@ -34,8 +34,32 @@ export const ResponderConfigSchema = z.strictObject({
       /** Honour exceptions declared by bucket tag (off: whoever can make a bucket public can usually tag it). */
       byTag: z.boolean().default(false),
       tagKey: z.string().default('s3-exposure-exception'),
+      /** How long the exception a rollback registers lasts, so the responder does not undo it again. */
+      rollbackDays: z.number().int().min(1).max(365).default(7),
     })
-    .default({ byTag: false, tagKey: 's3-exposure-exception' }),
+    .default({ byTag: false, tagKey: 's3-exposure-exception', rollbackDays: 7 }),
+  remediation: z
+    .strictObject({
+      /** Fix with bucket Block Public Access instead of removing statements and grants. */
+      preferBlockPublicAccess: z.boolean().default(false),
+      /** Object ACLs fixed one by one at most; beyond that, bucket Block Public Access. */
+      maxObjectKeys: z.number().int().min(0).max(1_000).default(100),
+      /** Re-reads after a change (S3 configuration reads are eventually consistent). */
+      verifyAttempts: z.number().int().min(1).max(20).default(5),
+      verifyDelaySeconds: z.number().int().min(0).max(300).default(2),
+      /** Where backups go: an S3 bucket of the account (versioned, encrypted, private). */
+      evidenceBucket: z.string().min(3).optional(),
+    })
+    .default({
+      preferBlockPublicAccess: false,
+      maxObjectKeys: 100,
+      verifyAttempts: 5,
+      verifyDelaySeconds: 2,
+    }),
+  /** An exposure that keeps coming back escalates to notify instead of flapping. */
+  recurrence: z
+    .strictObject({ count: z.number().int().min(1).default(3), periodHours: z.number().min(1).default(24) })
+    .default({ count: 3, periodHours: 24 }),
   timings: z
     .strictObject({
       /** How long a bucket's lease lasts without renewal; longer than the longest legitimate run. */

@@ -291,6 +291,8 @@ export const IncidentSchema = z.object({
   previousIncidentId: z.string().nullable(),
   /** The execution that opened it, and the one that holds the bucket now. */
   executionId: z.string(),
+  /** Why the responder stopped remediating this bucket's exposure (it kept coming back), or null. */
+  escalation: z.string().nullable().default(null),
   /** What happened, in order, in plain words: the audit trail (Security Hub keeps findings ~90 days). */
   history: z.array(z.object({ at: z.string(), what: z.string() })),
 });

@@ -3,6 +3,7 @@
  * locally. Every operation is atomic, because executions of one bucket overlap.
  */
 import type { Incident, IncidentEvent } from './contracts.js';
+import type { ExceptionEntry } from './exceptions.js';
 
 /** What registering an event told this execution. */
 export type Registration =
@@ -58,4 +59,8 @@ export interface IncidentStore {
   /** Creates or replaces an incident; at most one OPEN incident per bucket. */
   putIncident(incident: Incident): Promise<void>;
   listIncidents(): Promise<Incident[]>;
+  /** The exception registry as stored: entries are validated by the reader, so a malformed one is reported. */
+  listExceptions(): Promise<unknown[]>;
+  putException(entry: ExceptionEntry): Promise<void>;
+  removeException(id: string): Promise<boolean>;
 }

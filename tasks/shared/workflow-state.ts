@@ -25,13 +25,17 @@ export const AssessmentSchema = z.object({
    * public: a new or wider exposure to report; partial: could not fully assess; notPublic: nothing
    * to answer (and an open incident, if any, closes); alreadyReported: the open incident's exposure.
    */
-  outcome: z.enum(['public', 'partial', 'notPublic', 'alreadyReported']),
+  outcome: z.enum(['public', 'partial', 'notPublic', 'alreadyReported', 'excepted']),
   incidentId: z.string().nullable(),
   severity: SeveritySchema,
   fingerprint: z.string(),
   summary: z.string(),
   vectorCount: z.number().int(),
   keyCount: z.number().int(),
+  /** The incident's response mode, for the workflow's choice. */
+  mode: z.enum(['auto', 'approve', 'notify']),
+  /** The exception that covers the exposure, when the outcome is excepted. */
+  exceptionId: z.string().nullable(),
 });
 
 export const FindingStepSchema = z.object({

@@ -182,6 +182,8 @@ export function assessedState(state: WorkflowState, incident: Incident): Workflo
       summary: 'public read [HIGH], 1 way in',
       vectorCount: incident.verdict.vectors.length,
       keyCount: 0,
+      mode: incident.mode,
+      exceptionId: null,
     },
   };
 }
