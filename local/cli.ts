@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { InvalidInputError, ResponderError } from '../tasks/shared/errors.js';
 import { classifyLiveBucket, classifySnapshotFile } from './commands/classify.js';
 import { runDemo } from './commands/demo.js';
+import { addException, listExceptions, removeException } from './commands/exceptions.js';
+import { runRollbackCommand } from './commands/rollback.js';
 import { runSimulateCommand } from './commands/simulate.js';
 
 /** Exit codes: 2 for bad input (usage, malformed files), 1 for any other failure. */
@@ -87,8 +89,8 @@ Examples:
     .addOption(
       new Option(
         '--mode <mode>',
-        'response mode for every bucket in this run (approve and auto come in later versions)',
-      ).choices(['notify']),
+        'response mode for every bucket in this run (approve behaves as notify until approvals exist)',
+      ).choices(['auto', 'approve', 'notify']),
     )
     .option(
       '--state <dir>',
@@ -115,6 +117,78 @@ Examples:
       await runSimulateCommand(options, (text) => process.stdout.write(text));
     });
 
+  const exceptions = program
+    .command('exceptions')
+    .description('Manage the exception registry: buckets that may be public in named ways, until a date.')
+    .addHelpText(
+      'after',
+      `
+An exception covers an exposure only while it is unexpired and names every way in the exposure has
+(a wider exposure, such as public write where the exception covers public read, is not covered).
+A malformed entry is listed as such and never honoured. Locally the registry is the state folder's
+world.json "exceptions" list.`,
+    );
+  exceptions
+    .command('list')
+    .description('List exceptions, marking expired and malformed ones.')
+    .option('--state <dir>', 'the state folder', '.s3-exposure')
+    .option('--json', 'print the entries as JSON')
+    .action(async (options: { state: string; json?: boolean }) => {
+      await listExceptions(options, (text) => process.stdout.write(text));
+    });
+  exceptions
+    .command('add')
+    .description("Except a bucket's current public ways in (or an incident's) until a date.")
+    .requiredOption('--bucket <name>', 'the bucket')
+    .requiredOption('--reason <text>', 'why the exposure is intended')
+    .option('--owner <name>', 'who answers for it (default: your user name)')
+    .option('--expires <date>', 'when it ends (ISO date or time)')
+    .option('--days <n>', 'or: how many days it lasts (default 30)', (v) => Number.parseInt(v, 10))
+    .option('--incident <id>', "except exactly this incident's ways in (default: the bucket's ways in now)")
+    .addOption(
+      new Option('--access <level>', 'only the read or write ways in')
+        .choices(['read', 'write', 'all'])
+        .default('all'),
+    )
+    .option('--id <id>', 'the entry id (default: generated)')
+    .option('--state <dir>', 'the state folder', '.s3-exposure')
+    .action(async (options) => {
+      await addException(options, (text) => process.stdout.write(text));
+    });
+  exceptions
+    .command('remove')
+    .description('Remove an exception by id.')
+    .requiredOption('--id <id>', 'the entry id')
+    .option('--state <dir>', 'the state folder', '.s3-exposure')
+    .action(async (options: { state: string; id: string }) => {
+      await removeException(options, (text) => process.stdout.write(text));
+    });
+
+  program
+    .command('rollback')
+    .description("Undo an incident's remediation: restore the backed-up configuration and except it.")
+    .requiredOption('--incident <id>', 'the incident whose remediation to undo')
+    .option('--by <name>', 'who rolls back (default: your user name)')
+    .option(
+      '--exception-days <n>',
+      'how long the exception for the restored exposure lasts (default: configuration, 7)',
+      (v) => Number.parseInt(v, 10),
+    )
+    .option('--state <dir>', 'the state folder', '.s3-exposure')
+    .option('--json', 'print the rollback record as JSON')
+    .addHelpText(
+      'after',
+      `
+Restores the policy (byte for byte), the bucket and object ACLs, Block Public Access and Object Ownership
+as the backup holds them, compares the result with the backup, records who rolled back and when, notes it
+on the finding, and registers an exception for exactly the restored ways in so the responder does not undo
+it again. A part S3 refuses (Block Public Access or BucketOwnerEnforced in the way) is reported with the
+reason, and the command exits 1.`,
+    )
+    .action(async (options) => {
+      process.exitCode = await runRollbackCommand(options, (text) => process.stdout.write(text));
+    });
+
   program
     .command('demo')
     .description('Tell the playbook story on the sample account (no AWS needed): what `npm start` runs.')
@@ -132,7 +206,8 @@ Examples:
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // A command may end with a non-zero code of its own (rollback with refused parts).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version exit 0; commander has already printed usage errors.

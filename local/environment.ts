@@ -5,13 +5,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { evidenceBucketName } from '../tasks/remediate-exposure/backup.js';
 import type { AwsClients } from '../tasks/shared/aws-clients.js';
 import { type Clock, systemClock } from '../tasks/shared/clock.js';
 import type { ResponderConfig } from '../tasks/shared/config.js';
 import { TASK_HANDLERS } from './handlers.js';
 import { type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
-import type { WorldInput } from './sandbox/world.js';
+import { emptyBucket, type WorldInput } from './sandbox/world.js';
 import { LocalIncidentStore } from './store/local-incident-store.js';
 
 export interface EnvironmentOptions {
@@ -26,6 +27,25 @@ export interface EnvironmentOptions {
 }
 
 const WORLD_FILE = 'world.json';
+
+/**
+ * Backups go to the account's evidence bucket, as in AWS (where the stack creates it): private,
+ * all four Block Public Access flags on, ACLs disabled.
+ */
+function ensureEvidenceBucket(sandbox: SandboxAccount, name: string): void {
+  if (sandbox.world.buckets[name]) return;
+  sandbox.world.buckets[name] = {
+    ...emptyBucket(),
+    publicAccessBlock: {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    },
+    ownershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    tags: { purpose: 's3-exposure-responder evidence' },
+  };
+}
 
 export class LocalEnvironment {
   private constructor(
@@ -51,6 +71,10 @@ export class LocalEnvironment {
     const store = resume ? await LocalIncidentStore.load(options.stateDir) : LocalIncidentStore.empty();
     store.attachExceptions(sandbox.world.exceptions);
     const { accountId, region } = sandbox.world;
+    ensureEvidenceBucket(
+      sandbox,
+      evidenceBucketName(options.config.remediation.evidenceBucket, accountId, region),
+    );
     const byRegion = new Map<string, AwsClients>();
     const clientsFor = (r: string): AwsClients => {
       let clients = byRegion.get(r);

@@ -6,7 +6,10 @@ import { normalizeEvent } from '../tasks/normalize-event/handler.js';
 import { notifyRecipients } from '../tasks/notify-recipients/handler.js';
 import { registerIncident } from '../tasks/register-incident/handler.js';
 import { releaseLease } from '../tasks/release-lease/handler.js';
+import { remediateExposure } from '../tasks/remediate-exposure/handler.js';
 import { reportFailure } from '../tasks/report-failure/handler.js';
+import { suppressFinding } from '../tasks/suppress-finding/handler.js';
+import { verifyRemediation } from '../tasks/verify-remediation/handler.js';
 import { writeFinding } from '../tasks/write-finding/handler.js';
 import type { TaskHandlers } from './runner.js';
 
@@ -19,6 +22,9 @@ export const TASK_HANDLERS: TaskHandlers = {
   WriteFinding: writeFinding,
   NotifyRecipients: notifyRecipients,
   MarkFindingNotified: markFindingNotified,
+  SuppressFinding: suppressFinding,
+  RemediateExposure: remediateExposure,
+  VerifyRemediation: verifyRemediation,
   CloseIncident: closeIncident,
   ReleaseLease: releaseLease,
   ReportFailure: reportFailure,

@@ -79,6 +79,7 @@ export class WorkflowRunner {
   readonly executions: ExecutionRecord[] = [];
   readonly #machine: StateMachine;
   readonly #running = new Set<Promise<ExecutionRecord>>();
+  readonly #waitStates: string[];
 
   constructor(private readonly options: RunnerOptions) {
     this.definition = loadDefinition(options.region, options.accountId);
@@ -87,6 +88,9 @@ export class WorkflowRunner {
       if (!options.handlers[name]) throw new Error(`no local handler for Task state ${name}`);
     }
     this.#machine = new StateMachine(this.definition);
+    this.#waitStates = Object.entries(this.definition.States)
+      .filter(([, state]) => state.Type === 'Wait')
+      .map(([name]) => name);
   }
 
   /** Starts an execution without waiting for it; `idle()` waits for every one. */

@@ -1,5 +1,5 @@
 import { sendEmail } from '../notify-recipients/email.js';
-import { resolvedNotice } from '../notify-recipients/messages.js';
+import { formatDuration, resolvedNotice } from '../notify-recipients/messages.js';
 import type { Incident } from '../shared/contracts.js';
 import { bucketTrigger, readState, withHistory } from '../shared/state-access.js';
 import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
@@ -15,6 +15,17 @@ import {
 } from '../write-finding/finding.js';
 import { archiveFinding, updateFindingWorkflow } from '../write-finding/security-hub.js';
 
+/** The finding's closing note: how it ended, before and after, and the exposure window. */
+export function closingNote(incident: Incident, now: Date): string {
+  const end = incident.timings.containedAt ?? now.toISOString();
+  const window = formatDuration(Date.parse(end) - Date.parse(incident.timings.eventTime));
+  const r = incident.remediation;
+  const change = r
+    ? ` Before: ${r.before.summary}. After: ${r.after?.summary ?? 'not verified'}. Backup: ${r.backup.location}.`
+    : '';
+  return `Closed: ${closedWords(incident)}.${change} Exposed ${incident.timings.eventTime} to ${end} (${window}).`;
+}
+
 /** RESOLVED, then ARCHIVED: the finding of a closed incident, in Security Hub's two calls. */
 async function resolveFinding(
   deps: TaskDeps,
@@ -25,7 +36,7 @@ async function resolveFinding(
 ): Promise<string> {
   if (!incident.findingId) return 'no finding to resolve';
   try {
-    const note = workflowNote(incident, `Closed: ${closedWords(incident)}.`, GENERATOR_ID);
+    const note = workflowNote(incident, closingNote(incident, now), GENERATOR_ID);
     await updateFindingWorkflow(
       deps.clients.securityHub,
       { id: incident.findingId, productArn: productArnFor(deps.partition, deps.region, incident.accountId) },

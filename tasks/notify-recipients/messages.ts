@@ -185,6 +185,19 @@ function decisionLine(incident: Incident): string[] {
   ];
 }
 
+/** What the responder changed, from what backup, and how to undo it. */
+function remediationLines(incident: Incident): string[] {
+  const r = incident.remediation;
+  if (!r) return [];
+  return [
+    ...section('What the responder changed:', r.plan, MAX_LISTED_FIXES, 'changes'),
+    `Before: ${r.before.summary}. After: ${r.after?.summary ?? 'not verified'}.`,
+    `Backup of the previous configuration: ${r.backup.location}`,
+    `To undo: s3-exposure rollback --incident ${incident.incidentId}`,
+    '',
+  ];
+}
+
 /**
  * The notice that an exposure ended: the bucket is not public any more, was fixed, or was
  * deleted, with the exposure window from the first event to containment (or `now`).
@@ -207,6 +220,7 @@ export function resolvedNotice(incident: Incident, links: MessageLinks, now: Dat
     '',
     ...section('What was public and why:', reasons, MAX_LISTED_REASONS, 'reasons'),
     ...section('Who changed it:', incident.events.map(describeEvent), MAX_LISTED_EVENTS, 'events'),
+    ...remediationLines(incident),
     ...linkLines(links),
     `Incident ${incident.incidentId}`,
   ];

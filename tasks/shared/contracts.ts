@@ -264,6 +264,35 @@ export const IncidentResponseSchema = z.enum([
 ]);
 export type IncidentResponse = z.infer<typeof IncidentResponseSchema>;
 
+/** A reading of the bucket, before or after a change. */
+const ReadingSchema = z.object({ summary: z.string(), vectors: z.array(VectorSchema) });
+
+/** What a remediation planned, backed up and changed, and whether a fresh read confirmed it. */
+export const RemediationRecordSchema = z.object({
+  /** The plan in plain words, one line per change. */
+  plan: z.array(z.string()),
+  backup: z.object({ location: z.string() }),
+  before: ReadingSchema,
+  after: ReadingSchema.nullable(),
+  /** The ways in the plan set out to close. */
+  addressed: z.array(VectorSchema),
+  verified: z.boolean(),
+  rollback: z
+    .object({
+      by: z.string(),
+      at: z.string(),
+      restored: z.array(z.string()),
+      refused: z.array(
+        z.object({ part: z.string(), key: z.string().optional(), error: z.string(), why: z.string() }),
+      ),
+      identical: z.boolean(),
+      exceptionId: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
+});
+export type RemediationRecord = z.infer<typeof RemediationRecordSchema>;
+
 /** One exposure episode of one bucket, from the first public reading to the end of the exposure. */
 export const IncidentSchema = z.object({
   incidentId: z.string(),
@@ -279,7 +308,7 @@ export const IncidentSchema = z.object({
   modeReason: z.string(),
   macie: z.record(z.string(), z.unknown()).nullable(),
   decision: z.record(z.string(), z.unknown()).nullable(),
-  remediation: z.record(z.string(), z.unknown()).nullable(),
+  remediation: RemediationRecordSchema.nullable(),
   findingId: z.string().nullable(),
   timings: z.object({
     eventTime: z.string(),

@@ -45,6 +45,22 @@ export const FindingStepSchema = z.object({
   problem: z.string().nullable(),
 });
 
+export const RemediationStepSchema = z.object({
+  /** applied: changes made, to verify; notPublic: nothing to do any more; newVectorsOnly: a new decision is needed. */
+  outcome: z.enum(['applied', 'notPublic', 'newVectorsOnly']),
+  backupLocation: z.string().nullable(),
+  actions: z.number().int(),
+  vectorsLeft: z.number().int(),
+});
+
+export const VerificationSchema = z.object({
+  /** The ways in that were fixed are gone from a fresh read. */
+  verified: z.boolean(),
+  /** The bucket is still public some other way (a new decision follows). */
+  stillPublic: z.boolean(),
+  attempts: z.number().int(),
+});
+
 export const ErrorInfoSchema = z.object({ Error: z.string(), Cause: z.unknown().optional() });
 
 export const WorkflowStateSchema = z.looseObject({
@@ -57,6 +73,8 @@ export const WorkflowStateSchema = z.looseObject({
   finding: FindingStepSchema.optional(),
   close: z.object({ reason: ClosedReasonSchema }).optional(),
   lease: z.object({ outcome: z.enum(['released', 'moreEvents', 'notHeld']) }).optional(),
+  remediation: RemediationStepSchema.optional(),
+  verification: VerificationSchema.optional(),
   error: ErrorInfoSchema.optional(),
 });
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;

@@ -133,30 +133,22 @@ describe('s3-exposure simulate', () => {
     expect(stderr).toMatch(/configuration: recipients\.email\[0\]/);
   });
 
-  it('accepts --mode notify, and refuses modes that are not available yet', () => {
-    const ok = run([
+  it('--mode sets the mode of every bucket in the run, and refuses an unknown mode', () => {
+    const args = [
       'simulate',
       '--world',
       'samples/world.json',
       '--event',
       'events/put-bucket-policy-public.json',
-      '--mode',
-      'notify',
-      '--json',
-    ]);
+    ];
+    const ok = run([...args, '--mode', 'approve', '--json']);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout).executions[0].incident.mode).toBe('notify');
-    expect(
-      run([
-        'simulate',
-        '--world',
-        'samples/world.json',
-        '--event',
-        'events/put-bucket-policy-public.json',
-        '--mode',
-        'auto',
-      ]).code,
-    ).toBe(2);
+    const incident = JSON.parse(ok.stdout).executions[0].incident;
+    expect(incident.mode).toBe('approve');
+    expect(incident.modeReason).toMatch(/approval requests are not available in this version yet/);
+    const bad = run([...args, '--mode', 'yolo']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Allowed choices are auto, approve, notify/);
   });
 });
 

@@ -81,6 +81,7 @@ describe('event storms', () => {
       'NotifyRecipients',
       'WasTheFindingWritten?',
       'MarkFindingNotified',
+      'WhichResponseMode?',
       'ReleaseLease',
       'DidMoreEventsJoin?',
       'ResponseComplete',

@@ -64,18 +64,25 @@ const OWN = [
   'IsTheBucketPublic?',
 ];
 const END = ['ReleaseLease', 'DidMoreEventsJoin?', 'ResponseComplete'];
+const REPORT = ['WriteFinding', 'NotifyRecipients', 'WasTheFindingWritten?'];
 
 /** The paths of the workflow, by name, as the scenarios expect them. */
 export const PATHS = {
-  reported: [
+  reported: [...OWN, ...REPORT, 'MarkFindingNotified', 'WhichResponseMode?', ...END],
+  reportedWithoutFinding: [...OWN, ...REPORT, 'WhichResponseMode?', ...END],
+  remediated: [
     ...OWN,
-    'WriteFinding',
-    'NotifyRecipients',
-    'WasTheFindingWritten?',
+    ...REPORT,
     'MarkFindingNotified',
+    'WhichResponseMode?',
+    'RemediateExposure',
+    'DidTheRemediationChangeAnything?',
+    'VerifyRemediation',
+    'IsTheExposureGone?',
+    'CloseIncident',
     ...END,
   ],
-  reportedWithoutFinding: [...OWN, 'WriteFinding', 'NotifyRecipients', 'WasTheFindingWritten?', ...END],
+  suppressed: [...OWN, 'SuppressFinding', ...END],
   notPublic: [...OWN, ...END],
   alreadyReported: [...OWN, ...END],
   closed: [...OWN, 'CloseIncident', ...END],

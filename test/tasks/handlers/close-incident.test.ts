@@ -116,7 +116,9 @@ describe('closeIncident', () => {
         FindingIdentifiers: [{ Id: FINDING_ID, ProductArn: PRODUCT_ARN }],
         Workflow: { Status: 'RESOLVED' },
         Note: {
-          Text: `Incident ${INCIDENT_ID}: Closed: bucket deleted.`,
+          Text: expect.stringMatching(
+            new RegExp(`^Incident ${INCIDENT_ID}: Closed: bucket deleted\\. Exposed .+ to .+ \\(.+\\)\\.$`),
+          ),
           UpdatedBy: 's3-exposure-responder',
         },
       },

@@ -300,7 +300,15 @@ describe('buildExposureFinding', () => {
     const incident = makeIncident({
       verdict: objectAclVerdict(objectKeys(3)),
       decision: { decision: 'APPROVED', by: 'sam.lee@acme.example', taskToken: 'AAAA'.repeat(100) },
-      remediation: { plan: [], backup: { location: 's3://evidence/x?X-Amz-Signature=abc' } },
+      remediation: {
+        plan: [],
+        backup: { location: 's3://evidence/x?X-Amz-Signature=abc' },
+        before: { summary: 'public read', vectors: [] },
+        after: null,
+        addressed: [],
+        verified: false,
+        rollback: null,
+      },
     });
     const finding = buildExposureFinding(incident, CTX);
     const strings = allStrings(finding);

@@ -1,0 +1,67 @@
+import { userInfo } from 'node:os';
+import { rollbackIncident } from '../../tasks/rollback/rollback.js';
+import { InvalidInputError } from '../../tasks/shared/errors.js';
+import { defaultConfig, defaultWorld } from '../defaults.js';
+import { LocalEnvironment } from '../environment.js';
+
+export interface RollbackCommandOptions {
+  readonly incident: string;
+  readonly state: string;
+  readonly by?: string;
+  readonly exceptionDays?: number;
+  readonly json?: boolean;
+}
+
+/**
+ * `rollback --incident ID`: restores what the remediation backed up, in the state folder's
+ * sandbox account. Exit 1 when S3 refused part of it (the refusals are listed).
+ */
+export async function runRollbackCommand(
+  options: RollbackCommandOptions,
+  write: (text: string) => void,
+): Promise<number> {
+  if (!LocalEnvironment.holdsState(options.state)) {
+    throw new InvalidInputError(
+      `${options.state} holds no state folder (run simulate or demo with --state first)`,
+    );
+  }
+  const config = defaultConfig();
+  const environment = await LocalEnvironment.open({ stateDir: options.state, world: defaultWorld(), config });
+  const { region } = environment.sandbox.world;
+  const clients = environment.sandbox.clients({ region });
+  const result = await rollbackIncident(
+    {
+      clients,
+      clientsFor: (r) => environment.sandbox.clients({ region: r }),
+      store: environment.store,
+      clock: { now: () => new Date() },
+      partition: 'aws',
+      region,
+    },
+    {
+      incidentId: options.incident,
+      by: options.by ?? userInfo().username,
+      exceptionDays: options.exceptionDays ?? config.exceptions.rollbackDays,
+    },
+  );
+  await environment.save();
+  if (options.json) {
+    write(`${JSON.stringify(result.incident.remediation?.rollback ?? null, null, 2)}\n`);
+  } else {
+    const rollback = result.incident.remediation?.rollback;
+    write(`Rolled back incident ${result.incident.incidentId} on ${result.incident.bucket}\n`);
+    for (const part of result.restore.restored) write(`  restored: ${part}\n`);
+    for (const r of result.restore.refused)
+      write(`  REFUSED:  ${r.part}${r.key ? ` "${r.key}"` : ''}: ${r.why}\n`);
+    write(
+      `  compared with the backup: ${result.comparison.sameMeaning ? 'same meaning' : result.comparison.differences.join('; ')}`,
+    );
+    write(`${result.comparison.policyBytesEqual ? ', policy text identical to the byte' : ''}\n`);
+    if (result.exception)
+      write(
+        `  exception ${result.exception.id} covers the restored exposure until ${result.exception.expiry}\n`,
+      );
+    write(`  ${result.findingNote}\n  recorded as rolled back by ${rollback?.by} at ${rollback?.at}\n`);
+  }
+  return result.restore.refused.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,34 @@
+import { classifyExposure } from '../classify-exposure/classify.js';
+import { readBucketSnapshot } from '../classify-exposure/read-snapshot.js';
+import type { AwsClients } from '../shared/aws-clients.js';
+import {
+  type BucketAccessSnapshot,
+  type BucketAccessSnapshotInput,
+  BucketAccessSnapshotSchema,
+  type ExposureVerdict,
+  type Incident,
+} from '../shared/contracts.js';
+import { parseOrThrow } from '../shared/validation.js';
+
+/** The objects an incident is about: the keys of its events and of its object-ACL vectors. */
+export function incidentKeys(incident: Incident): string[] {
+  const keys = new Set(incident.events.flatMap((e) => e.keys));
+  for (const v of incident.verdict.vectors) if (v.key !== null) keys.add(v.key);
+  return [...keys];
+}
+
+/** Reads the bucket again and classifies it: never act, or call a change done, on a stale verdict. */
+export async function rereadIncidentBucket(
+  clients: AwsClients,
+  incident: Incident,
+  objectAclConcurrency: number,
+): Promise<{ raw: BucketAccessSnapshotInput; snapshot: BucketAccessSnapshot; verdict: ExposureVerdict }> {
+  const raw = await readBucketSnapshot(clients, {
+    accountId: incident.accountId,
+    bucket: incident.bucket,
+    objectKeys: incidentKeys(incident),
+    objectAclConcurrency,
+  });
+  const snapshot = parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${incident.bucket}`);
+  return { raw, snapshot, verdict: classifyExposure(snapshot) };
+}

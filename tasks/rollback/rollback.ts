@@ -1,0 +1,127 @@
+/**
+ * Rollback: put back the configuration a remediation backed up, check that it is back, and
+ * register an exception for exactly the ways in it re-creates, so the responder does not undo the
+ * owner's decision again. What S3 refuses to restore is reported with the reason.
+ */
+import { readBucketSnapshot } from '../classify-exposure/read-snapshot.js';
+import { type RestoreResult, restoreSnapshot } from '../remediate-exposure/apply.js';
+import { readBackup } from '../remediate-exposure/backup.js';
+import type { AwsClients } from '../shared/aws-clients.js';
+import type { Clock } from '../shared/clock.js';
+import type { Incident } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
+import type { ExceptionEntry } from '../shared/exceptions.js';
+import type { IncidentStore } from '../shared/incident-store.js';
+import { withHistory } from '../shared/state-access.js';
+import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
+import { GENERATOR_ID, productArnFor, workflowNote } from '../write-finding/finding.js';
+import { updateFindingWorkflow } from '../write-finding/security-hub.js';
+import { type Comparison, compareSnapshots } from './compare.js';
+
+export interface RollbackDeps {
+  readonly clients: AwsClients;
+  readonly clientsFor: (region: string) => AwsClients;
+  readonly store: IncidentStore;
+  readonly clock: Clock;
+  readonly partition: string;
+  readonly region: string;
+}
+
+export interface RollbackResult {
+  readonly incident: Incident;
+  readonly restore: RestoreResult;
+  readonly comparison: Comparison;
+  readonly exception: ExceptionEntry | null;
+  readonly findingNote: string;
+}
+
+async function noteOnFinding(deps: RollbackDeps, incident: Incident, text: string): Promise<string> {
+  if (!incident.findingId) return 'no finding to update';
+  try {
+    const note = workflowNote(incident, text, GENERATOR_ID);
+    await updateFindingWorkflow(
+      deps.clients.securityHub,
+      { id: incident.findingId, productArn: productArnFor(deps.partition, deps.region, incident.accountId) },
+      { status: 'SUPPRESSED', note: note.Text, updatedBy: note.UpdatedBy },
+    );
+    return 'finding SUPPRESSED with the rollback noted';
+  } catch (error) {
+    if (error instanceof SecurityHubNotEnabledError) return `finding not updated: ${error.message}`;
+    throw error;
+  }
+}
+
+/** Rolls an incident's remediation back. `by` is the caller's identity; `exceptionDays` how long the exception lasts. */
+export async function rollbackIncident(
+  deps: RollbackDeps,
+  input: { incidentId: string; by: string; exceptionDays: number },
+): Promise<RollbackResult> {
+  const incident = await deps.store.getIncident(input.incidentId);
+  if (!incident) throw new InvalidInputError(`no incident ${input.incidentId}`);
+  const remediation = incident.remediation;
+  if (!remediation)
+    throw new InvalidInputError(`incident ${input.incidentId} has no remediation to roll back`);
+  if (remediation.rollback) {
+    throw new InvalidInputError(
+      `incident ${input.incidentId} was already rolled back by ${remediation.rollback.by} at ${remediation.rollback.at}`,
+    );
+  }
+
+  const backup = await readBackup(deps.clients.s3, remediation.backup.location, incident.accountId);
+  const target = { bucket: incident.bucket, accountId: incident.accountId };
+  const bucketClients = deps.clientsFor(incident.region);
+  const restore = await restoreSnapshot(bucketClients.s3, backup.snapshot, target);
+  const now = await readBucketSnapshot(bucketClients, {
+    ...target,
+    objectKeys: Object.keys(backup.snapshot.objectAcls ?? {}),
+  });
+  const comparison = compareSnapshots(backup.snapshot, now);
+
+  const at = deps.clock.now();
+  const exception: ExceptionEntry | null =
+    restore.restored.length > 0 && remediation.before.vectors.length > 0
+      ? {
+          id: `rollback-${incident.incidentId}`,
+          bucket: incident.bucket,
+          vectors: remediation.before.vectors,
+          owner: input.by,
+          reason: `rolled back incident ${incident.incidentId}: the exposure was restored on purpose`,
+          expiry: new Date(at.getTime() + input.exceptionDays * 86_400_000).toISOString(),
+          createdAt: at.toISOString(),
+          createdBy: input.by,
+          source: 'rollback',
+        }
+      : null;
+  if (exception) await deps.store.putException(exception);
+
+  const refused = restore.refused.map((r) => `${r.part}${r.key ? ` "${r.key}"` : ''}: ${r.why}`);
+  const text = [
+    `Rolled back by ${input.by} at ${at.toISOString()} from ${remediation.backup.location}.`,
+    comparison.sameMeaning
+      ? 'The configuration is back as it was.'
+      : `Differences: ${comparison.differences.join('; ')}.`,
+    refused.length > 0 ? `S3 refused: ${refused.join('; ')}.` : '',
+    exception ? `Exception ${exception.id} until ${exception.expiry}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const findingNote = await noteOnFinding(deps, incident, text);
+  let updated: Incident = {
+    ...incident,
+    remediation: {
+      ...remediation,
+      rollback: {
+        by: input.by,
+        at: at.toISOString(),
+        restored: restore.restored,
+        refused: restore.refused,
+        identical: comparison.sameMeaning && comparison.policyBytesEqual,
+        exceptionId: exception?.id ?? null,
+      },
+    },
+  };
+  updated = withHistory(updated, at, text);
+  updated = withHistory(updated, at, findingNote);
+  await deps.store.putIncident(updated);
+  return { incident: updated, restore, comparison, exception, findingNote };
+}

@@ -1,0 +1,63 @@
+import { ExceptionEntrySchema } from '../shared/exceptions.js';
+import { readState, requireIncident, withHistory } from '../shared/state-access.js';
+import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
+import type { WorkflowState } from '../shared/workflow-state.js';
+import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
+import { buildExposureFinding, GENERATOR_ID, productArnFor, workflowNote } from '../write-finding/finding.js';
+import { importFindings, updateFindingWorkflow } from '../write-finding/security-hub.js';
+
+/** The exception in words: id, owner, reason and expiry when the registry has it. */
+async function describeException(deps: TaskDeps, exceptionId: string | null | undefined): Promise<string> {
+  if (!exceptionId) return 'an exception';
+  const entries = await deps.store.listExceptions();
+  const entry = entries
+    .map((e) => ExceptionEntrySchema.safeParse(e))
+    .find((r) => r.success && r.data.id === exceptionId);
+  if (!entry?.success) return `exception ${exceptionId}`;
+  const { owner, reason, expiry } = entry.data;
+  return `exception ${exceptionId} (owner ${owner}: ${reason}; until ${expiry})`;
+}
+
+/**
+ * SuppressFinding: an exception covers the whole exposure. The finding is still written (the
+ * exposure is real and on record) and set to SUPPRESSED with the exception named; nothing changes.
+ */
+export const suppressFinding: TaskHandler = async (input, deps) => {
+  const state = readState(input, 'SuppressFinding');
+  const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'SuppressFinding');
+  const now = deps.clock.now();
+  const exception = await describeException(deps, state.assessment?.exceptionId);
+  const finding = buildExposureFinding(incident, {
+    partition: deps.partition,
+    region: deps.region,
+    executionId: state.executionId,
+    consoleBaseUrl: state.config.consoleBaseUrl,
+    now,
+  });
+  const findingId = finding.Id ?? null;
+  let problem: string | null = null;
+  try {
+    await importFindings(deps.clients.securityHub, [finding]);
+    const note = workflowNote(incident, `Suppressed: covered by ${exception}.`, GENERATOR_ID);
+    await updateFindingWorkflow(
+      deps.clients.securityHub,
+      { id: findingId ?? '', productArn: productArnFor(deps.partition, deps.region, incident.accountId) },
+      { status: 'SUPPRESSED', note: note.Text, updatedBy: note.UpdatedBy },
+    );
+  } catch (error) {
+    // Without Security Hub the incident store is the record; the exception is honoured all the same.
+    if (!(error instanceof SecurityHubNotEnabledError)) throw error;
+    problem = error.message;
+  }
+  const written = problem === null;
+  const what = written
+    ? `finding SUPPRESSED: covered by ${exception}`
+    : `finding not written (${problem}); covered by ${exception}`;
+  await deps.store.putIncident(
+    withHistory({ ...incident, findingId: written ? findingId : incident.findingId }, now, what),
+  );
+  return {
+    ...state,
+    finding: { findingId: written ? findingId : null, written, problem },
+  } satisfies WorkflowState;
+};
