@@ -142,6 +142,8 @@ export class WorkflowRunner {
         retryIntervalOverrides: Object.fromEntries(
           Object.keys(this.options.handlers).map((s) => [s, retryInterval]),
         ),
+        // Waits (for S3's eventual consistency) are seconds in AWS and a moment here.
+        waitTimeOverrides: Object.fromEntries(this.#waitStates.map((s) => [s, retryInterval])),
       },
       context: {
         Execution: { Id: executionId, Name: name, Input: input as never, StartTime: record.startedAt },

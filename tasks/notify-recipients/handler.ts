@@ -27,7 +27,10 @@ export const notifyRecipients: TaskHandler = async (input, deps) => {
       findingProblem: problem,
     },
   );
-  const to = state.config.recipients.email;
+  // An exposure that keeps coming back is the operators' problem too: something re-applies it.
+  const to = incident.escalation
+    ? [...new Set([...state.config.recipients.email, ...state.config.operators.email])]
+    : state.config.recipients.email;
   await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
 
   let updated: Incident = {

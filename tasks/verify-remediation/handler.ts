@@ -44,7 +44,7 @@ export const verifyRemediation: TaskHandler = async (input, deps) => {
   const updated: Incident = withHistory(
     {
       ...incident,
-      verdict: verdict.effectivelyPublic ? verdict : incident.verdict,
+      // The verdict stays the one acted on: a new way in must make ClassifyExposure see a change.
       response: verdict.effectivelyPublic ? incident.response : 'REMEDIATED',
       remediation: incident.remediation && {
         ...incident.remediation,
