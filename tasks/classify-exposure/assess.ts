@@ -90,6 +90,7 @@ function newIncident(input: AssessInput, summary: string): Incident {
     mode: chosen.mode,
     modeReason: chosen.reason,
     escalation: chosen.escalation,
+    proposal: null,
     macie: null,
     decision: null,
     remediation: null,

@@ -1,3 +1,4 @@
+import { proposalFor } from '../remediate-exposure/proposal.js';
 import { BucketAccessSnapshotSchema, type IncidentEvent } from '../shared/contracts.js';
 import { coverage } from '../shared/exceptions.js';
 import { logger } from '../shared/logger.js';
@@ -87,7 +88,13 @@ export const classifyExposureTask: TaskHandler = async (input, deps) => {
     config: state.config,
     now,
   });
-  if (incident) await deps.store.putIncident(incident);
+  if (incident) {
+    // The plan a fix would follow, previewed now so the alert shows what would change and what it could break.
+    const proposal = verdict.effectivelyPublic
+      ? proposalFor(raw, verdict, state.config.remediation)
+      : incident.proposal;
+    await deps.store.putIncident({ ...incident, proposal });
+  }
   await deps.store.acknowledgeEvents(
     bucket,
     state.executionId,

@@ -320,6 +320,11 @@ export const IncidentSchema = z.object({
   previousIncidentId: z.string().nullable(),
   /** The execution that opened it, and the one that holds the bucket now. */
   executionId: z.string(),
+  /** What a fix would change and what it could break, shown wherever a person decides. */
+  proposal: z
+    .object({ changes: z.array(z.string()), blastRadius: z.array(z.string()) })
+    .nullable()
+    .default(null),
   /** Why the responder stopped remediating this bucket's exposure (it kept coming back), or null. */
   escalation: z.string().nullable().default(null),
   /** What happened, in order, in plain words: the audit trail (Security Hub keeps findings ~90 days). */

@@ -127,6 +127,22 @@ describe('remediation', () => {
     expect(policyOf(result).Statement).toHaveLength(3);
   });
 
+  it('notify: the alert shows what a fix would change and what it could break', async () => {
+    const { result } = await run([publicPolicyEvent()], {
+      mode: 'notify',
+      world: world((w) => {
+        const bucket = w.buckets[BUCKET];
+        if (bucket) bucket.website = { IndexDocument: { Suffix: 'index.html' } };
+      }),
+    });
+    const text = result.outbox[0]?.text ?? '';
+    expect(text).toMatch(
+      /What a fix would change:\n.*remove policy statement 1 \("PublicRead"\); keep the other 2/,
+    );
+    expect(text).toMatch(/Blast radius:\n(.*\n)*.*website/i);
+    expect(text).toMatch(/owner tags: owner=web-team/);
+  });
+
   it('approve: behaves as notify until approvals exist, and says so', async () => {
     const { result } = await run([publicPolicyEvent()], { mode: 'approve' });
     expect(result.executions[0]?.path).toEqual(PATHS.reported);
