@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { rollbackIncident } from '../../tasks/rollback/rollback.js';
+import { systemClock } from '../../tasks/shared/clock.js';
 import { exposureSummary } from '../../tasks/shared/describe.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
+import { LocalEnvironment } from '../environment.js';
 import { projectPath } from '../paths.js';
 import { simulate } from '../simulate.js';
 
@@ -35,6 +38,34 @@ const OAC_POLICY = {
       Condition: {
         StringEquals: { 'AWS:SourceArn': 'arn:aws:cloudfront::111122223333:distribution/EDFDVBD6EXAMPLE' },
       },
+    },
+  ],
+};
+
+const ANALYTICS_POLICY_MADE_PUBLIC = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'EtlWrites',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::111122223333:role/etl' },
+      Action: 's3:PutObject',
+      Resource: 'arn:aws:s3:::acme-analytics/*',
+    },
+    {
+      Sid: 'TlsOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: ['arn:aws:s3:::acme-analytics', 'arn:aws:s3:::acme-analytics/*'],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+    {
+      Sid: 'ShareDashboards',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::acme-analytics/*',
     },
   ],
 };
@@ -84,6 +115,17 @@ const CHAPTERS: readonly Chapter[] = [
       }),
     ],
   },
+  {
+    title: 'A surgical fix (acme-analytics is configured for auto)',
+    intro:
+      'A public-read statement is added to a policy that also holds an ETL role grant and a TLS-only Deny.',
+    events: () => [
+      variant('put-bucket-policy-public', (e) => {
+        e.detail.requestParameters.bucketName = 'acme-analytics';
+        e.detail.requestParameters.bucketPolicy = ANALYTICS_POLICY_MADE_PUBLIC;
+      }),
+    ],
+  },
 ];
 
 function endStates(paths: readonly string[][]): string {
@@ -93,6 +135,45 @@ function endStates(paths: readonly string[][]): string {
     counts.set(end, (counts.get(end) ?? 0) + 1);
   }
   return [...counts].map(([end, n]) => `${n} x ${end}`).join(', ');
+}
+
+/** The last chapter: the owner meant it, and undoes the fix with one command. */
+async function rollbackChapter(
+  stateDir: string,
+  number: number,
+  write: (text: string) => void,
+): Promise<void> {
+  const environment = await LocalEnvironment.open({
+    stateDir,
+    world: defaultWorld(),
+    config: defaultConfig(),
+  });
+  const incident = (await environment.store.listIncidents()).find((i) => i.remediation !== null);
+  if (!incident) return;
+  const clients = environment.sandbox.clients();
+  const result = await rollbackIncident(
+    {
+      clients,
+      clientsFor: () => clients,
+      store: environment.store,
+      clock: systemClock,
+      partition: 'aws',
+      region: 'us-east-1',
+    },
+    { incidentId: incident.incidentId, by: 'dana (data-platform)', exceptionDays: 7 },
+  );
+  await environment.save();
+  write(
+    `\n${number}. The owner meant it: a rollback\n   npx s3-exposure rollback --incident ${incident.incidentId}\n`,
+  );
+  for (const part of result.restore.restored) write(`   restored: ${part}\n`);
+  write(
+    `   compared with the backup: ${result.comparison.sameMeaning ? 'same meaning' : result.comparison.differences.join('; ')}${result.comparison.policyBytesEqual ? ', policy identical to the byte' : ''}\n`,
+  );
+  if (result.exception)
+    write(
+      `   exception ${result.exception.id} until ${result.exception.expiry.slice(0, 10)}: the responder will not undo it again\n`,
+    );
 }
 
 /**
@@ -136,11 +217,14 @@ export async function runDemo(
         write(
           `   Security Hub finding: ${finding.Workflow?.Status} / ${finding.RecordState}, severity ${finding.Severity?.Label}\n`,
         );
+      for (const change of incident.remediation?.plan ?? []) write(`   changed: ${change}\n`);
+      if (incident.remediation) write(`   backup first: ${incident.remediation.backup.location}\n`);
     }
     const outbox = run.result.outbox.slice(sent);
     sent = run.result.outbox.length;
     for (const message of outbox) write(`   ${message.channel} to ${message.to}: "${message.subject}"\n`);
   }
+  await rollbackChapter(stateDir, CHAPTERS.length + 1, write);
   write(`\nWhere to look next:
   ${stateDir}/outbox/          the alerts, as .eml files
   ${stateDir}/incidents.json   the incident records (the audit trail)

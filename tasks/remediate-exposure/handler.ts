@@ -7,7 +7,7 @@ import type { TaskHandler } from '../shared/task-deps.js';
 import type { WorkflowState } from '../shared/workflow-state.js';
 import { applyPlan } from './apply.js';
 import { evidenceBucketName, writeBackup } from './backup.js';
-import { planRemediation } from './plan.js';
+import { describeAction, planRemediation } from './plan.js';
 import { rereadIncidentBucket } from './reread.js';
 
 /** The bucket could not be fully read just before acting: the responder never acts on a partial view. */
@@ -82,7 +82,7 @@ export const remediateExposure: TaskHandler = async (input, deps) => {
   let incident: Incident = {
     ...decided,
     remediation: {
-      plan: plan.description,
+      plan: plan.actions.map(describeAction),
       backup: { location },
       before: { summary: exposureSummary(verdict), vectors: verdict.vectors },
       after: null,

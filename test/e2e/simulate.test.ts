@@ -166,3 +166,103 @@ describe('s3-exposure demo', () => {
     expect(readFileSync(join(state, 'incidents.json'), 'utf8')).toMatch(/acme-logs/);
   });
 });
+
+describe('s3-exposure exceptions and rollback', () => {
+  it('adds, lists and removes an exception in a state folder', () => {
+    const state = temp();
+    expect(
+      run([
+        'simulate',
+        '--world',
+        'samples/world.json',
+        '--event',
+        'events/put-bucket-policy-public.json',
+        '--state',
+        state,
+      ]).code,
+    ).toBe(0);
+    const added = run([
+      'exceptions',
+      'add',
+      '--state',
+      state,
+      '--bucket',
+      'acme-public-assets',
+      '--reason',
+      'public website',
+      '--owner',
+      'web-team',
+      '--days',
+      '10',
+      '--access',
+      'read',
+      '--id',
+      'exc-site',
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/added exception exc-site on acme-public-assets for 1 way\(s\) in/);
+    const listed = run(['exceptions', 'list', '--state', state, '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({
+        status: 'ACTIVE',
+        entry: expect.objectContaining({ id: 'exc-site', owner: 'web-team' }),
+      }),
+    ]);
+    expect(run(['exceptions', 'remove', '--state', state, '--id', 'exc-site']).code).toBe(0);
+    expect(run(['exceptions', 'remove', '--state', state, '--id', 'exc-site']).code).toBe(2);
+  });
+
+  it('refuses an exception for a bucket with nothing public', () => {
+    const state = temp();
+    run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      'events/irrelevant-get-object.json',
+      '--state',
+      state,
+    ]);
+    const result = run(['exceptions', 'add', '--state', state, '--bucket', 'acme-logs', '--reason', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/has no public way in to except/);
+  });
+
+  it('rolls back an incident remediated in auto mode', () => {
+    const state = temp();
+    const first = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      'events/put-bucket-policy-public.json',
+      '--state',
+      state,
+      '--mode',
+      'auto',
+      '--json',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const incident = JSON.parse(first.stdout).executions[0].incident;
+    expect(incident.closedReason).toBe('REMEDIATED');
+    const rolled = run([
+      'rollback',
+      '--incident',
+      incident.incidentId,
+      '--state',
+      state,
+      '--by',
+      'dana',
+      '--json',
+    ]);
+    expect(rolled.code, rolled.stderr).toBe(0);
+    expect(JSON.parse(rolled.stdout)).toMatchObject({
+      by: 'dana',
+      identical: true,
+      exceptionId: `rollback-${incident.incidentId}`,
+    });
+    const again = run(['rollback', '--incident', incident.incidentId, '--state', state]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already rolled back by dana/);
+  });
+});
