@@ -3,14 +3,17 @@
  * register an exception for exactly the ways in it re-creates, so the responder does not undo the
  * owner's decision again. What S3 refuses to restore is reported with the reason.
  */
+
+import { classifyExposure } from '../classify-exposure/classify.js';
 import { readBucketSnapshot } from '../classify-exposure/read-snapshot.js';
 import { type RestoreResult, restoreSnapshot } from '../remediate-exposure/apply.js';
 import { readBackup } from '../remediate-exposure/backup.js';
 import type { AwsClients } from '../shared/aws-clients.js';
 import type { Clock } from '../shared/clock.js';
-import type { Incident } from '../shared/contracts.js';
+import { BucketAccessSnapshotSchema, type Incident } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import type { ExceptionEntry } from '../shared/exceptions.js';
+import { stableStringify } from '../shared/hash.js';
 import type { IncidentStore } from '../shared/incident-store.js';
 import { withHistory } from '../shared/state-access.js';
 import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
@@ -78,12 +81,17 @@ export async function rollbackIncident(
   const comparison = compareSnapshots(backup.snapshot, now);
 
   const at = deps.clock.now();
+  // The exception covers exactly the ways in that are back: a part S3 refused to restore is not.
+  const before = new Set(remediation.before.vectors.map((v) => stableStringify(v)));
+  const back = classifyExposure(BucketAccessSnapshotSchema.parse(now)).vectors.filter((v) =>
+    before.has(stableStringify(v)),
+  );
   const exception: ExceptionEntry | null =
-    restore.restored.length > 0 && remediation.before.vectors.length > 0
+    back.length > 0
       ? {
           id: `rollback-${incident.incidentId}`,
           bucket: incident.bucket,
-          vectors: remediation.before.vectors,
+          vectors: back,
           owner: input.by,
           reason: `rolled back incident ${incident.incidentId}: the exposure was restored on purpose`,
           expiry: new Date(at.getTime() + input.exceptionDays * 86_400_000).toISOString(),

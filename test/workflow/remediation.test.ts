@@ -417,6 +417,46 @@ describe('remediation', () => {
     expect(policyOf(next.result).Statement).toHaveLength(3);
   });
 
+  it('a rollback S3 refuses (account BlockPublicPolicy now on) is reported with the reason', async () => {
+    const stateDir = await tempStateDir();
+    const first = await run([publicPolicyEvent()], { stateDir, mode: 'auto' });
+    const incidentId = first.result.executions[0]?.incident?.incidentId ?? '';
+    const environment = await environmentFor(stateDir);
+    environment.sandbox.world.accountPublicAccessBlock = {
+      BlockPublicAcls: false,
+      IgnorePublicAcls: false,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: false,
+    };
+    const clients = environment.sandbox.clients();
+    const result = await rollbackIncident(
+      {
+        clients,
+        clientsFor: () => clients,
+        store: environment.store,
+        clock: { now: () => new Date() },
+        partition: 'aws',
+        region: 'us-east-1',
+      },
+      { incidentId, by: 'dana', exceptionDays: 7 },
+    );
+    expect(result.restore.refused).toEqual([
+      expect.objectContaining({
+        part: 'bucketPolicy',
+        error: 'AccessDenied',
+        why: expect.stringMatching(/BlockPublicPolicy/),
+      }),
+    ]);
+    expect(result.comparison.sameMeaning).toBe(false);
+    // Nothing public came back, so there is nothing to except.
+    expect(result.exception).toBeNull();
+    expect(result.incident.remediation?.rollback).toMatchObject({
+      identical: false,
+      refused: [expect.objectContaining({ part: 'bucketPolicy' })],
+    });
+    expect(result.incident.history.at(-2)?.what).toMatch(/S3 refused: bucketPolicy/);
+  });
+
   it('an exposure that keeps coming back escalates to notify after 3 remediations in 24 hours', async () => {
     const stateDir = await tempStateDir();
     for (let i = 0; i < 3; i += 1) {
