@@ -28,6 +28,14 @@ export interface EnvironmentOptions {
 
 const WORLD_FILE = 'world.json';
 
+/** The real handlers, with those a test replaces. */
+function withOverrides(handlers: TaskHandlers, overrides: Partial<TaskHandlers> = {}): TaskHandlers {
+  const replaced = Object.entries(overrides).flatMap(([state, handler]) =>
+    handler ? [[state, handler] as const] : [],
+  );
+  return { ...handlers, ...Object.fromEntries(replaced) };
+}
+
 /**
  * Backups go to the account's evidence bucket, as in AWS (where the stack creates it): private,
  * all four Block Public Access flags on, ACLs disabled.
@@ -87,7 +95,7 @@ export class LocalEnvironment {
     const runner = new WorkflowRunner({
       region,
       accountId,
-      handlers: { ...TASK_HANDLERS, ...options.handlers } as TaskHandlers,
+      handlers: withOverrides(TASK_HANDLERS, options.handlers),
       deps: {
         clients: clientsFor(region),
         clientsFor,

@@ -171,8 +171,11 @@ export class LocalIncidentStore implements IncidentStore {
     else this.data.incidents.push(copy);
   }
 
-  async listIncidents(): Promise<Incident[]> {
-    return structuredClone(this.data.incidents);
+  async listIncidents(filter: { readonly bucket?: string } = {}): Promise<Incident[]> {
+    const { bucket } = filter;
+    return structuredClone(
+      bucket ? this.data.incidents.filter((i) => i.bucket === bucket) : this.data.incidents,
+    );
   }
 
   /**

@@ -62,7 +62,7 @@ export const classifyExposureTask: TaskHandler = async (input, deps) => {
 
   const [exceptions, incidents] = await Promise.all([
     deps.store.listExceptions(),
-    deps.store.listIncidents(),
+    deps.store.listIncidents({ bucket }),
   ]);
   const { assessment, incident } = assess({
     coverage: coverage({
@@ -74,7 +74,7 @@ export const classifyExposureTask: TaskHandler = async (input, deps) => {
       settings: state.config.exceptions,
     }),
     remediatedAt: incidents
-      .filter((i) => i.bucket === bucket && i.closedReason === 'REMEDIATED' && i.timings.containedAt)
+      .filter((i) => i.closedReason === 'REMEDIATED' && i.timings.containedAt)
       .map((i) => i.timings.containedAt ?? ''),
     verdict,
     open,

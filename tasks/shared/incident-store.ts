@@ -58,7 +58,8 @@ export interface IncidentStore {
   getIncident(incidentId: string): Promise<Incident | null>;
   /** Creates or replaces an incident; at most one OPEN incident per bucket. */
   putIncident(incident: Incident): Promise<void>;
-  listIncidents(): Promise<Incident[]>;
+  /** Incidents, oldest first; of one bucket when `bucket` is given. */
+  listIncidents(filter?: { readonly bucket?: string }): Promise<Incident[]>;
   /** The exception registry as stored: entries are validated by the reader, so a malformed one is reported. */
   listExceptions(): Promise<unknown[]>;
   putException(entry: ExceptionEntry): Promise<void>;
