@@ -5,15 +5,9 @@ import { bucketTrigger, readState, withHistory } from '../shared/state-access.js
 import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
 import type { WorkflowState } from '../shared/workflow-state.js';
 import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
-import {
-  buildExposureFinding,
-  closedWords,
-  consoleLinks,
-  GENERATOR_ID,
-  productArnFor,
-  workflowNote,
-} from '../write-finding/finding.js';
-import { archiveFinding, updateFindingWorkflow } from '../write-finding/security-hub.js';
+import { closedWords, consoleLinks } from '../write-finding/finding.js';
+import { archiveFinding } from '../write-finding/security-hub.js';
+import { exposureFindingFor, setFindingWorkflow } from '../write-finding/workflow.js';
 
 /** The finding's closing note: how it ended, before and after, and the exposure window. */
 export function closingNote(incident: Incident, now: Date): string {
@@ -36,19 +30,8 @@ async function resolveFinding(
 ): Promise<string> {
   if (!incident.findingId) return 'no finding to resolve';
   try {
-    const note = workflowNote(incident, closingNote(incident, now), GENERATOR_ID);
-    await updateFindingWorkflow(
-      deps.clients.securityHub,
-      { id: incident.findingId, productArn: productArnFor(deps.partition, deps.region, incident.accountId) },
-      { status: 'RESOLVED', note: note.Text, updatedBy: note.UpdatedBy },
-    );
-    const finding = buildExposureFinding(incident, {
-      partition: deps.partition,
-      region: deps.region,
-      executionId,
-      consoleBaseUrl,
-      now,
-    });
+    await setFindingWorkflow(deps, incident, incident.findingId, 'RESOLVED', closingNote(incident, now));
+    const finding = exposureFindingFor(deps, incident, { executionId, consoleBaseUrl, now });
     await archiveFinding(deps.clients.securityHub, finding, now);
     return 'finding RESOLVED and ARCHIVED';
   } catch (error) {

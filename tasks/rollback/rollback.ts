@@ -1,3 +1,4 @@
+import { setFindingWorkflow } from '../write-finding/workflow.js';
 /**
  * Rollback: put back the configuration a remediation backed up, check that it is back, and
  * register an exception for exactly the ways in it re-creates, so the responder does not undo the
@@ -17,8 +18,6 @@ import { stableStringify } from '../shared/hash.js';
 import type { IncidentStore } from '../shared/incident-store.js';
 import { withHistory } from '../shared/state-access.js';
 import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
-import { GENERATOR_ID, productArnFor, workflowNote } from '../write-finding/finding.js';
-import { updateFindingWorkflow } from '../write-finding/security-hub.js';
 import { type Comparison, compareSnapshots } from './compare.js';
 
 export interface RollbackDeps {
@@ -41,12 +40,7 @@ export interface RollbackResult {
 async function noteOnFinding(deps: RollbackDeps, incident: Incident, text: string): Promise<string> {
   if (!incident.findingId) return 'no finding to update';
   try {
-    const note = workflowNote(incident, text, GENERATOR_ID);
-    await updateFindingWorkflow(
-      deps.clients.securityHub,
-      { id: incident.findingId, productArn: productArnFor(deps.partition, deps.region, incident.accountId) },
-      { status: 'SUPPRESSED', note: note.Text, updatedBy: note.UpdatedBy },
-    );
+    await setFindingWorkflow(deps, incident, incident.findingId, 'SUPPRESSED', text);
     return 'finding SUPPRESSED with the rollback noted';
   } catch (error) {
     if (error instanceof SecurityHubNotEnabledError) return `finding not updated: ${error.message}`;

@@ -3,8 +3,8 @@ import { readState, requireIncident, withHistory } from '../shared/state-access.
 import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
 import type { WorkflowState } from '../shared/workflow-state.js';
 import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
-import { buildExposureFinding, GENERATOR_ID, productArnFor, workflowNote } from '../write-finding/finding.js';
-import { importFindings, updateFindingWorkflow } from '../write-finding/security-hub.js';
+import { importFindings } from '../write-finding/security-hub.js';
+import { exposureFindingFor, setFindingWorkflow } from '../write-finding/workflow.js';
 
 /** The exception in words: id, owner, reason and expiry when the registry has it. */
 async function describeException(deps: TaskDeps, exceptionId: string | null | undefined): Promise<string> {
@@ -27,9 +27,7 @@ export const suppressFinding: TaskHandler = async (input, deps) => {
   const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'SuppressFinding');
   const now = deps.clock.now();
   const exception = await describeException(deps, state.assessment?.exceptionId);
-  const finding = buildExposureFinding(incident, {
-    partition: deps.partition,
-    region: deps.region,
+  const finding = exposureFindingFor(deps, incident, {
     executionId: state.executionId,
     consoleBaseUrl: state.config.consoleBaseUrl,
     now,
@@ -38,11 +36,12 @@ export const suppressFinding: TaskHandler = async (input, deps) => {
   let problem: string | null = null;
   try {
     await importFindings(deps.clients.securityHub, [finding]);
-    const note = workflowNote(incident, `Suppressed: covered by ${exception}.`, GENERATOR_ID);
-    await updateFindingWorkflow(
-      deps.clients.securityHub,
-      { id: findingId ?? '', productArn: productArnFor(deps.partition, deps.region, incident.accountId) },
-      { status: 'SUPPRESSED', note: note.Text, updatedBy: note.UpdatedBy },
+    await setFindingWorkflow(
+      deps,
+      incident,
+      findingId ?? '',
+      'SUPPRESSED',
+      `Suppressed: covered by ${exception}.`,
     );
   } catch (error) {
     // Without Security Hub the incident store is the record; the exception is honoured all the same.

@@ -1,8 +1,8 @@
 import { readState, requireIncident, withHistory } from '../shared/state-access.js';
 import type { TaskHandler } from '../shared/task-deps.js';
 import type { WorkflowState } from '../shared/workflow-state.js';
-import { buildExposureFinding } from './finding.js';
 import { importFindings } from './security-hub.js';
+import { exposureFindingFor } from './workflow.js';
 
 /**
  * WriteFinding: create or refresh the incident's finding. Security Hub not enabled throws
@@ -12,9 +12,7 @@ export const writeFinding: TaskHandler = async (input, deps) => {
   const state = readState(input, 'WriteFinding');
   const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'WriteFinding');
   const now = deps.clock.now();
-  const finding = buildExposureFinding(incident, {
-    partition: deps.partition,
-    region: deps.region,
+  const finding = exposureFindingFor(deps, incident, {
     executionId: state.executionId,
     consoleBaseUrl: state.config.consoleBaseUrl,
     now,
