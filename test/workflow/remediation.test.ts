@@ -11,7 +11,6 @@ import {
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../local/defaults.js';
 import { LocalEnvironment } from '../../local/environment.js';
-import type { SandboxAccount } from '../../local/sandbox/sandbox-account.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
 import { remediateExposure } from '../../tasks/remediate-exposure/handler.js';
 import { rollbackIncident } from '../../tasks/rollback/rollback.js';
@@ -71,7 +70,7 @@ function policyOf(account: { world: { buckets: Record<string, { policy: unknown 
 }
 
 /** Wraps a task so a test can change the account at that moment, as another caller would. */
-function before(
+function changeBefore(
   handler: TaskHandler,
   change: (deps: Parameters<TaskHandler>[1]) => void | Promise<void>,
 ): TaskHandler {
@@ -239,7 +238,7 @@ describe('remediation', () => {
     const simulation = await run([publicPolicyEvent()], {
       mode: 'auto',
       handlers: {
-        RemediateExposure: before(remediateExposure, async (deps) => {
+        RemediateExposure: changeBefore(remediateExposure, async (deps) => {
           await deps.clients.s3.send(new DeleteBucketPolicyCommand({ Bucket: BUCKET }));
         }),
       },
@@ -264,7 +263,7 @@ describe('remediation', () => {
     const simulation = await run([publicPolicyEvent()], {
       mode: 'auto',
       handlers: {
-        RemediateExposure: before(remediateExposure, async (deps) => {
+        RemediateExposure: changeBefore(remediateExposure, async (deps) => {
           if (added) return;
           added = true;
           await deps.clients.s3.send(
@@ -306,7 +305,7 @@ describe('remediation', () => {
       mode: 'auto',
       handlers: {
         // Something (an infrastructure-as-code run, say) puts the public policy straight back.
-        VerifyRemediation: before(verifyRemediation, async (deps) => {
+        VerifyRemediation: changeBefore(verifyRemediation, async (deps) => {
           await deps.clients.s3.send(
             new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(MIXED_POLICY) }),
           );
@@ -331,7 +330,7 @@ describe('remediation', () => {
     const simulation = await run([publicPolicyEvent()], {
       mode: 'auto',
       handlers: {
-        VerifyRemediation: before(verifyRemediation, async (deps) => {
+        VerifyRemediation: changeBefore(verifyRemediation, async (deps) => {
           reads += 1;
           // The first read still sees the old configuration (S3 reads are eventually consistent).
           if (reads === 1)
