@@ -30,6 +30,12 @@ export const remediateExposure: TaskHandler = async (input, deps) => {
     state.config.limits.objectAclConcurrency,
   );
 
+  // Checked first: a part that could not be read is not evidence that the bucket is private.
+  if (couldNotFullyAssess(verdict)) {
+    throw new RemediationBlockedError(
+      `bucket ${bucket} could not be fully read just before acting (${verdict.unknown.map((u) => u.part).join(', ')}): nothing changed`,
+    );
+  }
   if (!verdict.effectivelyPublic) {
     await deps.store.putIncident(
       withHistory(decided, now, 'found not public just before acting: nothing changed'),
@@ -39,11 +45,6 @@ export const remediateExposure: TaskHandler = async (input, deps) => {
       remediation: { outcome: 'notPublic', backupLocation: null, actions: 0, vectorsLeft: 0 },
       close: { reason: 'NOT_PUBLIC' },
     } satisfies WorkflowState;
-  }
-  if (couldNotFullyAssess(verdict)) {
-    throw new RemediationBlockedError(
-      `bucket ${bucket} could not be fully read just before acting (${verdict.unknown.map((u) => u.part).join(', ')}): nothing changed`,
-    );
   }
   const plan = planRemediation({
     snapshot,

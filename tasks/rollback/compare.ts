@@ -36,9 +36,11 @@ export function compareSnapshots(
   const differences = PARTS.filter((part) => backup[part] !== undefined && a[part] !== b[part]).map(
     (part) => `${part} differs from the backup`,
   );
-  const policyBytesEqual =
-    typeof backup.bucketPolicy === 'string'
-      ? backup.bucketPolicy === now.bucketPolicy
-      : (backup.bucketPolicy ?? null) === (now.bucketPolicy ?? null);
+  // A backup keeps the policy as the text S3 returned; an older one may hold it parsed, written back as JSON.
+  const storedText =
+    typeof backup.bucketPolicy === 'string' || !backup.bucketPolicy
+      ? (backup.bucketPolicy ?? null)
+      : JSON.stringify(backup.bucketPolicy);
+  const policyBytesEqual = storedText === (now.bucketPolicy ?? null);
   return { sameMeaning: differences.length === 0, policyBytesEqual, differences };
 }

@@ -62,8 +62,7 @@ export function exceptionFromTag(
       return [k.trim(), rest.join('=').trim()];
     }),
   );
-  const expiry =
-    fields.expiry && !Number.isNaN(Date.parse(fields.expiry)) ? new Date(fields.expiry).toISOString() : null;
+  const expiry = tagDate(fields.expiry);
   const readVectors = verdict.vectors.filter((v) => v.access === 'read');
   if (!fields.owner || !fields.reason || !expiry || readVectors.length === 0) return null;
   return {
@@ -75,6 +74,13 @@ export function exceptionFromTag(
     expiry,
     source: 'tag',
   };
+}
+
+/** A tag's `YYYY-MM-DD` as an ISO time, or null for anything else (including dates that do not exist). */
+function tagDate(text: string | undefined): string | null {
+  if (!text || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
+  const date = new Date(`${text}T00:00:00.000Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text) ? date.toISOString() : null;
 }
 
 /** Decides whether an exposure is covered by one of the exceptions. Pure. */

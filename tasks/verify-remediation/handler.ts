@@ -1,3 +1,4 @@
+import { couldNotFullyAssess } from '../classify-exposure/assess.js';
 import { rereadIncidentBucket } from '../remediate-exposure/reread.js';
 import type { Incident } from '../shared/contracts.js';
 import { exposureSummary } from '../shared/describe.js';
@@ -24,7 +25,8 @@ export const verifyRemediation: TaskHandler = async (input, deps) => {
 
   const fixed = new Set((incident.remediation?.addressed ?? []).map((v) => stableStringify(v)));
   const remaining = verdict.vectors.filter((v) => fixed.has(stableStringify(v)));
-  const verified = remaining.length === 0;
+  // A partial read proves nothing: a fixed way in may only look gone because its part could not be read.
+  const verified = remaining.length === 0 && !couldNotFullyAssess(verdict);
   const now = deps.clock.now();
   const summary = exposureSummary(verdict);
 

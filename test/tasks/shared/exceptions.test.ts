@@ -236,6 +236,8 @@ describe('exceptionFromTag', () => {
     ['an empty owner', 'owner=;reason=public website assets;expiry=2099-12-31'],
     ['an expiry that is not a date', 'owner=web-team;reason=public website assets;expiry=soon'],
     ['a month that does not exist', 'owner=web-team;reason=public website assets;expiry=2099-13-01'],
+    ['a day that does not exist', 'owner=web-team;reason=public website assets;expiry=2099-02-30'],
+    ['a bare number', 'owner=web-team;reason=public website assets;expiry=99999'],
   ])('gives nothing for a tag with %s', (_case, value) => {
     expect(exceptionFromTag(BUCKET, { [TAG_KEY]: value }, READ_ONLY, TAGS_ON)).toBeNull();
   });
