@@ -10,7 +10,7 @@ import type { AwsClients } from '../tasks/shared/aws-clients.js';
 import { type Clock, systemClock } from '../tasks/shared/clock.js';
 import type { ResponderConfig } from '../tasks/shared/config.js';
 import { TASK_HANDLERS } from './handlers.js';
-import { type TaskHandlers, WorkflowRunner } from './runner.js';
+import { type RunnerOptions, type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
 import { emptyBucket, type WorldInput } from './sandbox/world.js';
 import { LocalIncidentStore } from './store/local-incident-store.js';
@@ -61,6 +61,8 @@ export class LocalEnvironment {
     readonly sandbox: SandboxAccount,
     readonly store: LocalIncidentStore,
     readonly runner: WorkflowRunner,
+    /** What the tasks are given here: sandbox clients, the store, the clock and the configuration. */
+    readonly deps: RunnerOptions['deps'],
   ) {}
 
   /** Whether a state folder already holds an account. */
@@ -92,26 +94,27 @@ export class LocalEnvironment {
       }
       return clients;
     };
+    const deps = {
+      clients: clientsFor(region),
+      clientsFor,
+      store,
+      clock,
+      config: options.config,
+      partition: 'aws',
+      region,
+      accountId,
+    };
     const runner = new WorkflowRunner({
       region,
       accountId,
       handlers: withOverrides(TASK_HANDLERS, options.handlers),
-      deps: {
-        clients: clientsFor(region),
-        clientsFor,
-        store,
-        clock,
-        config: options.config,
-        partition: 'aws',
-        region,
-        accountId,
-      },
+      deps,
     });
     // Step Functions' StartExecution (account-level fan-out) runs a new local execution.
     sandbox.onStartExecution((request) => {
       void runner.start(JSON.parse(request.input), request.name);
     });
-    return new LocalEnvironment(options.stateDir, sandbox, store, runner);
+    return new LocalEnvironment(options.stateDir, sandbox, store, runner, deps);
   }
 
   /** Writes the account, the incidents and every execution's history into the state folder. */

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { rollbackIncident } from '../../tasks/rollback/rollback.js';
-import { systemClock } from '../../tasks/shared/clock.js';
 import { exposureSummary } from '../../tasks/shared/describe.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
@@ -150,18 +149,11 @@ async function rollbackChapter(
   });
   const incident = (await environment.store.listIncidents()).find((i) => i.remediation !== null);
   if (!incident) return;
-  const clients = environment.sandbox.clients();
-  const result = await rollbackIncident(
-    {
-      clients,
-      clientsFor: () => clients,
-      store: environment.store,
-      clock: systemClock,
-      partition: 'aws',
-      region: 'us-east-1',
-    },
-    { incidentId: incident.incidentId, by: 'dana (data-platform)', exceptionDays: 7 },
-  );
+  const result = await rollbackIncident(environment.deps, {
+    incidentId: incident.incidentId,
+    by: 'dana (data-platform)',
+    exceptionDays: 7,
+  });
   await environment.save();
   write(
     `\n${number}. The owner meant it: a rollback\n   npx s3-exposure rollback --incident ${incident.incidentId}\n`,

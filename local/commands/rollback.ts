@@ -27,23 +27,11 @@ export async function runRollbackCommand(
   }
   const config = defaultConfig();
   const environment = await LocalEnvironment.open({ stateDir: options.state, world: defaultWorld(), config });
-  const { region } = environment.sandbox.world;
-  const clients = environment.sandbox.clients({ region });
-  const result = await rollbackIncident(
-    {
-      clients,
-      clientsFor: (r) => environment.sandbox.clients({ region: r }),
-      store: environment.store,
-      clock: { now: () => new Date() },
-      partition: 'aws',
-      region,
-    },
-    {
-      incidentId: options.incident,
-      by: options.by ?? userInfo().username,
-      exceptionDays: options.exceptionDays ?? config.exceptions.rollbackDays,
-    },
-  );
+  const result = await rollbackIncident(environment.deps, {
+    incidentId: options.incident,
+    by: options.by ?? userInfo().username,
+    exceptionDays: options.exceptionDays ?? config.exceptions.rollbackDays,
+  });
   await environment.save();
   if (options.json) {
     write(`${JSON.stringify(result.incident.remediation?.rollback ?? null, null, 2)}\n`);

@@ -387,17 +387,7 @@ describe('remediation', () => {
 
     const environment = await environmentFor(stateDir);
     const clients = environment.sandbox.clients();
-    const result = await rollbackIncident(
-      {
-        clients,
-        clientsFor: () => clients,
-        store: environment.store,
-        clock: { now: () => new Date() },
-        partition: 'aws',
-        region: 'us-east-1',
-      },
-      { incidentId, by: 'dana', exceptionDays: 7 },
-    );
+    const result = await rollbackIncident(environment.deps, { incidentId, by: 'dana', exceptionDays: 7 });
     await environment.save();
     expect(result.restore.refused).toEqual([]);
     expect(result.comparison).toMatchObject({ sameMeaning: true, policyBytesEqual: true });
@@ -427,18 +417,7 @@ describe('remediation', () => {
       BlockPublicPolicy: true,
       RestrictPublicBuckets: false,
     };
-    const clients = environment.sandbox.clients();
-    const result = await rollbackIncident(
-      {
-        clients,
-        clientsFor: () => clients,
-        store: environment.store,
-        clock: { now: () => new Date() },
-        partition: 'aws',
-        region: 'us-east-1',
-      },
-      { incidentId, by: 'dana', exceptionDays: 7 },
-    );
+    const result = await rollbackIncident(environment.deps, { incidentId, by: 'dana', exceptionDays: 7 });
     expect(result.restore.refused).toEqual([
       expect.objectContaining({
         part: 'bucketPolicy',
