@@ -5,11 +5,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { Command, CommanderError, Option } from 'commander';
 import { InvalidInputError, ResponderError } from '../tasks/shared/errors.js';
-import { classifyLiveBucket, classifySnapshotFile } from './commands/classify.js';
-import { runDemo } from './commands/demo.js';
-import { addException, listExceptions, removeException } from './commands/exceptions.js';
-import { runRollbackCommand } from './commands/rollback.js';
-import { runSimulateCommand } from './commands/simulate.js';
+
+// Commands are loaded when run: `classify` should not pay for loading the sandbox and the SDK.
+const commands = {
+  classify: () => import('./commands/classify.js'),
+  demo: () => import('./commands/demo.js'),
+  exceptions: () => import('./commands/exceptions.js'),
+  rollback: () => import('./commands/rollback.js'),
+  simulate: () => import('./commands/simulate.js'),
+};
 
 /** Exit codes: 2 for bad input (usage, malformed files), 1 for any other failure. */
 const EXIT_BAD_INPUT = 2;
@@ -61,10 +65,10 @@ Examples:
         region?: string;
       }) => {
         if (options.snapshot !== undefined) {
-          printJson(await classifySnapshotFile(options.snapshot));
+          printJson(await (await commands.classify()).classifySnapshotFile(options.snapshot));
         } else if (options.bucket !== undefined) {
           printJson(
-            await classifyLiveBucket({
+            await (await commands.classify()).classifyLiveBucket({
               bucket: options.bucket,
               keys: options.key,
               ...(options.account ? { account: options.account } : {}),
@@ -114,7 +118,7 @@ Examples:
   s3-exposure simulate --world samples/world.json --event storm.json --state ./state --json`,
     )
     .action(async (options) => {
-      await runSimulateCommand(options, (text) => process.stdout.write(text));
+      await (await commands.simulate()).runSimulateCommand(options, (text) => process.stdout.write(text));
     });
 
   const exceptions = program
@@ -134,7 +138,7 @@ world.json "exceptions" list.`,
     .option('--state <dir>', 'the state folder', '.s3-exposure')
     .option('--json', 'print the entries as JSON')
     .action(async (options: { state: string; json?: boolean }) => {
-      await listExceptions(options, (text) => process.stdout.write(text));
+      await (await commands.exceptions()).listExceptions(options, (text) => process.stdout.write(text));
     });
   exceptions
     .command('add')
@@ -153,7 +157,7 @@ world.json "exceptions" list.`,
     .option('--id <id>', 'the entry id (default: generated)')
     .option('--state <dir>', 'the state folder', '.s3-exposure')
     .action(async (options) => {
-      await addException(options, (text) => process.stdout.write(text));
+      await (await commands.exceptions()).addException(options, (text) => process.stdout.write(text));
     });
   exceptions
     .command('remove')
@@ -161,7 +165,7 @@ world.json "exceptions" list.`,
     .requiredOption('--id <id>', 'the entry id')
     .option('--state <dir>', 'the state folder', '.s3-exposure')
     .action(async (options: { state: string; id: string }) => {
-      await removeException(options, (text) => process.stdout.write(text));
+      await (await commands.exceptions()).removeException(options, (text) => process.stdout.write(text));
     });
 
   program
@@ -186,7 +190,9 @@ it again. A part S3 refuses (Block Public Access or BucketOwnerEnforced in the w
 reason, and the command exits 1.`,
     )
     .action(async (options) => {
-      process.exitCode = await runRollbackCommand(options, (text) => process.stdout.write(text));
+      process.exitCode = await (await commands.rollback()).runRollbackCommand(options, (text) =>
+        process.stdout.write(text),
+      );
     });
 
   program
@@ -195,7 +201,7 @@ reason, and the command exits 1.`,
     .option('--state <dir>', 'the state folder', '.s3-exposure')
     .option('--fresh', 'start again from the sample account (npm start does)')
     .action(async (options: { state: string; fresh?: boolean }) => {
-      await runDemo({ state: options.state, fresh: options.fresh ?? false }, (text) =>
+      await (await commands.demo()).runDemo({ state: options.state, fresh: options.fresh ?? false }, (text) =>
         process.stdout.write(text),
       );
     });

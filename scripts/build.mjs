@@ -3,7 +3,10 @@ import { build } from 'esbuild';
 
 await build({
   entryPoints: ['local/cli.ts'],
-  outfile: 'dist/cli.js',
+  outdir: 'dist',
+  // Commands load their modules on demand; splitting keeps the SDK out of `classify`'s start-up.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -37,16 +37,12 @@ export async function classifyLiveBucket(options: {
   region?: string;
 }): Promise<ExposureVerdict> {
   // Loaded on demand: the SDK takes longer to load than classifying thousands of snapshots.
-  const [{ GetCallerIdentityCommand, STSClient }, { createAwsClients }, { readBucketSnapshot }] =
-    await Promise.all([
-      import('@aws-sdk/client-sts'),
-      import('../../tasks/shared/aws-clients.js'),
-      import('../../tasks/classify-exposure/read-snapshot.js'),
-    ]);
+  const [{ callerAccount, createAwsClients }, { readBucketSnapshot }] = await Promise.all([
+    import('../../tasks/shared/aws-clients.js'),
+    import('../../tasks/classify-exposure/read-snapshot.js'),
+  ]);
   const clientOptions = options.region ? { region: options.region } : {};
-  const accountId =
-    options.account ?? (await new STSClient(clientOptions).send(new GetCallerIdentityCommand({}))).Account;
-  if (!accountId) throw new Error('could not tell the account: pass --account');
+  const accountId = options.account ?? (await callerAccount(clientOptions));
   const snapshot = await readBucketSnapshot(createAwsClients(clientOptions), {
     accountId,
     bucket: options.bucket,

@@ -3,6 +3,7 @@ import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, Provider, RetryStrategyV2 } from '@smithy/types';
 
 /**
@@ -23,6 +24,13 @@ export interface ClientOptions {
   readonly credentials?: AwsCredentialIdentity | Provider<AwsCredentialIdentity>;
   readonly maxAttempts?: number;
   readonly retryStrategy?: RetryStrategyV2;
+}
+
+/** The account the credentials belong to (STS GetCallerIdentity): the expected owner of its buckets. */
+export async function callerAccount(options: ClientOptions = {}): Promise<string> {
+  const answer = await new STSClient({ ...options }).send(new GetCallerIdentityCommand({}));
+  if (!answer.Account) throw new Error('STS did not name the caller account');
+  return answer.Account;
 }
 
 /** Builds the default clients, using the SDK's default credential chain unless told otherwise. */
