@@ -101,6 +101,7 @@ Examples:
       'continue from this state folder (initialised from --world when empty); default: a new temporary folder',
     )
     .option('--serial', 'wait for each execution to end before delivering the next event')
+    .option('--outbox <dir>', "where email goes as .eml files (default: the state folder's outbox/)")
     .option('--json', 'print { executions, world, outbox } as JSON on stdout')
     .addHelpText(
       'after',

@@ -22,6 +22,8 @@ export interface EnvironmentOptions {
   readonly world: WorldInput;
   readonly config: ResponderConfig;
   readonly clock?: Clock;
+  /** Where email goes as .eml files; default: the state folder's outbox/. */
+  readonly outboxDir?: string;
   /** Replaces task handlers (tests inject failures this way). */
   readonly handlers?: Partial<TaskHandlers>;
 }
@@ -72,7 +74,7 @@ export class LocalEnvironment {
 
   static async open(options: EnvironmentOptions): Promise<LocalEnvironment> {
     const clock = options.clock ?? systemClock;
-    const outboxDir = join(options.stateDir, 'outbox');
+    const outboxDir = options.outboxDir ?? join(options.stateDir, 'outbox');
     await mkdir(outboxDir, { recursive: true });
     const resume = LocalEnvironment.holdsState(options.stateDir);
     const sandbox = resume

@@ -25,6 +25,8 @@ export interface SimulateOptions {
   /** Continue from this state folder; a new temporary one when absent. */
   readonly stateDir?: string;
   readonly serial?: boolean;
+  /** Where email goes as .eml files; default: the state folder's outbox/. */
+  readonly outboxDir?: string;
   readonly clock?: Clock;
   readonly handlers?: Partial<TaskHandlers>;
 }
@@ -86,6 +88,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRun>
     config: withMode(options.config, options.mode),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.handlers ? { handlers: options.handlers } : {}),
+    ...(options.outboxDir ? { outboxDir: options.outboxDir } : {}),
   });
   const started: Promise<ExecutionRecord>[] = [];
   const applied: string[] = [];

@@ -13,6 +13,7 @@ export interface SimulateCommandOptions {
   readonly mode?: ResponseMode;
   readonly state?: string;
   readonly serial?: boolean;
+  readonly outbox?: string;
   readonly json?: boolean;
 }
 
@@ -45,6 +46,7 @@ export async function runSimulateCommand(
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.state ? { stateDir: options.state } : {}),
     serial: options.serial ?? false,
+    ...(options.outbox ? { outboxDir: options.outbox } : {}),
   });
   if (options.json) {
     write(`${JSON.stringify(run.result, null, 2)}\n`);

@@ -53,6 +53,24 @@ describe('s3-exposure simulate', () => {
     expect(stderr).toMatch(/state folder: /);
   });
 
+  it('writes the alerts as .eml files into --outbox', () => {
+    const outbox = temp();
+    const { code, stdout } = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      'events/put-bucket-policy-public.json',
+      '--outbox',
+      outbox,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const file = JSON.parse(stdout).outbox[0].file as string;
+    expect(file.startsWith(outbox)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toMatch(/^To: soc@example.com$/m);
+  });
+
   it('continues from a state folder: the same exposure again is not alerted twice', () => {
     const state = temp();
     const first = run([
