@@ -1,63 +1,24 @@
-import {
-  GetBucketAclCommand,
-  GetBucketPolicyCommand,
-  GetBucketPolicyStatusCommand,
-  PutBucketAclCommand,
-  PutBucketPolicyCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { PutBucketAclCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BackupFailedError } from '../../../tasks/remediate-exposure/backup.js';
 import { RemediationBlockedError, remediateExposure } from '../../../tasks/remediate-exposure/handler.js';
 import { rereadIncidentBucket } from '../../../tasks/remediate-exposure/reread.js';
-import type { Incident, PolicyStatement } from '../../../tasks/shared/contracts.js';
+import type { Incident } from '../../../tasks/shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
-import { INCIDENT_BUCKET, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { OWNER_CANONICAL, ownerGrant } from '../../support/snapshots.js';
 import {
-  ALL_USERS,
-  acl,
-  groupGrant,
-  OTHER_ACCOUNT,
-  OWNER_CANONICAL,
-  ownerGrant,
-  PUBLIC_READ,
-  policy,
-} from '../../support/snapshots.js';
-import {
-  ACCOUNT_ID,
-  assessedState,
-  makeDeps,
-  mockAccountWithoutBlockPublicAccess,
-  mockBucket,
-  REGION,
-  s3Error,
-  stateFor,
-  type TestDeps,
-} from './support.js';
+  BUCKET,
+  type BucketNow,
+  MIXED_POLICY,
+  PARTNER_ONLY,
+  bucketIs as programBucket,
+} from './remediated-bucket.js';
+import { ACCOUNT_ID, assessedState, makeDeps, REGION, s3Error, stateFor, type TestDeps } from './support.js';
 
-const BUCKET = INCIDENT_BUCKET;
 const EVENT = 'put-object-acl-body.json';
 const EVIDENCE = `s3-exposure-evidence-${ACCOUNT_ID}-${REGION}`;
 const OWNED = { Bucket: BUCKET, ExpectedBucketOwner: ACCOUNT_ID };
-/** The objects the incident's events name: their ACLs are read again too. */
-const OBJECTS = { 'reports/q3.csv': false, 'reports/q4.csv': false };
-
-const PUBLIC: Partial<PolicyStatement> = { ...PUBLIC_READ, Resource: `arn:aws:s3:::${BUCKET}/*` };
-const PARTNER: Partial<PolicyStatement> = {
-  Sid: 'PartnerRead',
-  Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
-  Action: 's3:GetObject',
-  Resource: `arn:aws:s3:::${BUCKET}/*`,
-};
-/** A public statement next to a partner's: the fix removes one and keeps the other. */
-const MIXED_POLICY = JSON.stringify(policy(PUBLIC, PARTNER));
-const PARTNER_ONLY = JSON.stringify(policy(PARTNER));
-/** The policies a test may give the bucket, and what GetBucketPolicyStatus says of each. */
-const POLICIES = {
-  mixed: { text: MIXED_POLICY, isPublic: true },
-  partnerOnly: { text: PARTNER_ONLY, isPublic: false },
-} as const;
-
 /** Commands that change the bucket (the backup's PutObject is not one). */
 const BUCKET_WRITES = new Set([
   'PutBucketPolicyCommand',
@@ -67,39 +28,12 @@ const BUCKET_WRITES = new Set([
   'PutPublicAccessBlockCommand',
 ]);
 
-/** How the bucket answers: private unless said otherwise. */
-interface BucketNow {
-  /** The bucket's policy; left out, the bucket has none. */
-  readonly policy?: keyof typeof POLICIES;
-  /** The bucket ACL grants AllUsers READ. */
-  readonly publicBucketAcl?: boolean;
-  /** GetBucketAcl is refused. */
-  readonly aclDenied?: boolean;
-}
-
 let deps: TestDeps;
 let state: WorkflowState;
 
-/** Programs every read of the bucket, and lets every write succeed. */
+/** Programs the bucket's answers on this test's mocks. */
 function bucketIs(now: BucketNow): void {
-  const { s3, s3Control } = deps.mocks;
-  s3.reset();
-  s3Control.reset();
-  s3.resolves({});
-  mockAccountWithoutBlockPublicAccess(deps.mocks);
-  mockBucket(deps.mocks, { bucket: BUCKET, objects: OBJECTS });
-  if (now.policy !== undefined) {
-    const { text, isPublic } = POLICIES[now.policy];
-    s3.on(GetBucketPolicyCommand, { Bucket: BUCKET }).resolves({ Policy: text });
-    s3.on(GetBucketPolicyStatusCommand, { Bucket: BUCKET }).resolves({
-      PolicyStatus: { IsPublic: isPublic },
-    });
-  }
-  if (now.publicBucketAcl) {
-    s3.on(GetBucketAclCommand, { Bucket: BUCKET }).resolves(acl(groupGrant(ALL_USERS, 'READ')));
-  }
-  if (now.aclDenied) s3.on(GetBucketAclCommand, { Bucket: BUCKET }).rejects(s3Error('AccessDenied', 403));
-  s3.on(PutObjectCommand).resolves({ ETag: '"backup-etag"' });
+  programBucket(deps.mocks, now);
 }
 
 /**

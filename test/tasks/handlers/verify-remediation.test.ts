@@ -1,84 +1,22 @@
-import {
-  GetBucketAclCommand,
-  GetBucketPolicyCommand,
-  GetBucketPolicyStatusCommand,
-} from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rereadIncidentBucket } from '../../../tasks/remediate-exposure/reread.js';
-import type { Incident, PolicyStatement } from '../../../tasks/shared/contracts.js';
+import type { Incident } from '../../../tasks/shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
 import { verifyRemediation } from '../../../tasks/verify-remediation/handler.js';
-import { INCIDENT_BUCKET, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
-import { ALL_USERS, acl, groupGrant, OTHER_ACCOUNT, PUBLIC_READ, policy } from '../../support/snapshots.js';
-import {
-  ACCOUNT_ID,
-  assessedState,
-  makeDeps,
-  mockAccountWithoutBlockPublicAccess,
-  mockBucket,
-  REGION,
-  s3Error,
-  stateFor,
-  type TestDeps,
-} from './support.js';
+import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { BUCKET, type BucketNow, bucketIs as programBucket } from './remediated-bucket.js';
+import { ACCOUNT_ID, assessedState, makeDeps, REGION, stateFor, type TestDeps } from './support.js';
 
-const BUCKET = INCIDENT_BUCKET;
 const EVENT = 'put-object-acl-body.json';
 const NOW = '2024-05-14T11:00:00.000Z';
 const BACKUP = `s3://s3-exposure-evidence-${ACCOUNT_ID}-${REGION}/backups/${BUCKET}/${INCIDENT_ID}/2024-05-14T10-59-00.000Z.json`;
-/** The objects the incident's events name: their ACLs are read again too. */
-const OBJECTS = { 'reports/q3.csv': false, 'reports/q4.csv': false };
-
-const PARTNER: Partial<PolicyStatement> = {
-  Sid: 'PartnerRead',
-  Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
-  Action: 's3:GetObject',
-  Resource: `arn:aws:s3:::${BUCKET}/*`,
-};
-/** Before the fix: a public statement next to a partner's. After it: the partner's alone. */
-const POLICIES = {
-  mixed: {
-    text: JSON.stringify(policy({ ...PUBLIC_READ, Resource: `arn:aws:s3:::${BUCKET}/*` }, PARTNER)),
-    isPublic: true,
-  },
-  partnerOnly: { text: JSON.stringify(policy(PARTNER)), isPublic: false },
-} as const;
-
-/** How the bucket answers: private unless said otherwise. */
-interface BucketNow {
-  readonly policy?: keyof typeof POLICIES;
-  /** The bucket ACL grants AllUsers READ. */
-  readonly publicBucketAcl?: boolean;
-  /** GetBucketPolicy and GetBucketPolicyStatus are refused. */
-  readonly policyDenied?: boolean;
-}
-
 let deps: TestDeps;
 let incident: Incident;
 let state: WorkflowState;
 
-/** Programs every read of the bucket. */
+/** Programs the bucket's answers on this test's mocks. */
 function bucketIs(now: BucketNow): void {
-  const { s3, s3Control } = deps.mocks;
-  s3.reset();
-  s3Control.reset();
-  s3.resolves({});
-  mockAccountWithoutBlockPublicAccess(deps.mocks);
-  mockBucket(deps.mocks, { bucket: BUCKET, objects: OBJECTS });
-  if (now.policy !== undefined) {
-    const { text, isPublic } = POLICIES[now.policy];
-    s3.on(GetBucketPolicyCommand, { Bucket: BUCKET }).resolves({ Policy: text });
-    s3.on(GetBucketPolicyStatusCommand, { Bucket: BUCKET }).resolves({
-      PolicyStatus: { IsPublic: isPublic },
-    });
-  }
-  if (now.publicBucketAcl) {
-    s3.on(GetBucketAclCommand, { Bucket: BUCKET }).resolves(acl(groupGrant(ALL_USERS, 'READ')));
-  }
-  if (now.policyDenied) {
-    s3.on(GetBucketPolicyCommand, { Bucket: BUCKET }).rejects(s3Error('AccessDenied', 403));
-    s3.on(GetBucketPolicyStatusCommand, { Bucket: BUCKET }).rejects(s3Error('AccessDenied', 403));
-  }
+  programBucket(deps.mocks, now);
 }
 
 /**
