@@ -2,7 +2,6 @@
  * ACLs as S3 builds them from a request: canned ACLs, `x-amz-grant-*` headers and explicit
  * grant lists, and the checks S3 makes before storing one.
  */
-import { analyseAcls } from '../../tasks/classify-exposure/acl-analysis.js';
 import {
   type Acl,
   type Grant,
@@ -99,11 +98,6 @@ export function aclFromGrantHeaders(headers: GrantHeaders, ownerId: string): Acl
     for (const value of headers[permission] ?? []) grants.push(...grantsFromHeader(permission, value));
   }
   return grants.length === 0 ? null : { Owner: { ID: ownerId }, Grants: grants };
-}
-
-/** True when the ACL grants anything to AllUsers or AuthenticatedUsers (BlockPublicAcls' test). */
-export function isPublicAcl(bucket: string, acl: Acl): boolean {
-  return analyseAcls(bucket, acl, undefined).publicGrants.length > 0;
 }
 
 /** True when the ACL grants anything to anyone but the owner (BucketOwnerEnforced refuses that). */

@@ -4,7 +4,6 @@
  * and an event that cannot change exposure change nothing. The event is taken as the truth: a
  * change it records is applied even where the sandbox's API would have refused it.
  */
-import { describeGrant } from '../../tasks/classify-exposure/acl-analysis.js';
 import {
   type CloudTrailDetail,
   CloudTrailEventBridgeSchema,
@@ -13,10 +12,15 @@ import {
   parseExposureEvent,
   type Trigger,
 } from '../../tasks/normalize-event/parse-event.js';
-import { type Acl, ObjectOwnershipSchema, type PublicAccessBlock } from '../../tasks/shared/contracts.js';
-import { isPublicAcl } from './acl.js';
+import {
+  type Acl,
+  type Grant,
+  ObjectOwnershipSchema,
+  type PublicAccessBlock,
+} from '../../tasks/shared/contracts.js';
 import { isObject, type JsonObject } from './json.js';
 import { clearPolicy, storePolicy } from './policy.js';
+import { isPublicAcl } from './public-evaluator.js';
 import { aclOfRequest, field, firstString, withoutXmlns } from './request-params.js';
 import type { SandboxAccount } from './sandbox-account.js';
 import {
@@ -52,6 +56,12 @@ function applied(summary: string): ApplyResult {
 
 function unchanged(summary: string): ApplyResult {
   return { applied: false, summary };
+}
+
+/** A grant as a person would say it: "AllUsers READ" (a group by the last part of its URI). */
+function describeGrant(grant: Grant): string {
+  const { URI, ID, EmailAddress, Type } = grant.Grantee;
+  return `${URI?.split('/').pop() ?? ID ?? EmailAddress ?? Type} ${grant.Permission}`;
 }
 
 function describeAcl(acl: Acl | null): string {
@@ -180,7 +190,7 @@ function createBucket({ world, trigger, detail, params }: EventChange): ApplyRes
   if (world.buckets[name] !== undefined) return unchanged(`CreateBucket: bucket ${name} already exists`);
   const ownerId = defaultCanonicalId(world.accountId);
   const acl = aclOfRequest(params, ownerId);
-  const publicAcl = acl !== null && isPublicAcl(name, acl);
+  const publicAcl = acl !== null && isPublicAcl(acl);
   const requested = ObjectOwnershipSchema.safeParse(trigger.requested.objectOwnership);
   const ownership = requested.success ? requested.data : publicAcl ? 'ObjectWriter' : 'BucketOwnerEnforced';
   const region =

@@ -1,12 +1,11 @@
 /**
- * Bucket policies in the sandbox: kept as the text they were put with, judged "public" by the
- * classifier's own reading, so the sandbox and the responder agree on what Block Public Access
- * would reject.
+ * Bucket policies in the sandbox: kept as the text they were put with, and judged "public" the
+ * way AWS would answer, by the world's `policyStatus` override or else the sandbox's own
+ * evaluator (never the responder's classifier, so a test can catch the classifier's mistakes).
  */
-import { classifyExposure } from '../../tasks/classify-exposure/classify.js';
-import { BucketAccessSnapshotSchema } from '../../tasks/shared/contracts.js';
 import { stableStringify } from '../../tasks/shared/hash.js';
-import { bucketOwnerId, type World, type WorldBucket } from './world.js';
+import { isPublicPolicy } from './public-evaluator.js';
+import type { WorldBucket } from './world.js';
 
 /**
  * The policy text GetBucketPolicy returns: the exact text it was put with, unless the stored
@@ -26,33 +25,27 @@ function sameJson(text: string, document: unknown): boolean {
   }
 }
 
-/** Stores a policy given as text (or as a parsed document from a CloudTrail event). */
+/**
+ * Stores a policy given as text (or as a parsed document from a CloudTrail event). A
+ * `policyStatus` override stays: it is AWS's word on this bucket until the world changes it.
+ */
 export function storePolicy(bucket: WorldBucket, document: Record<string, unknown>, text: string): void {
   bucket.policy = document;
   bucket.policyText = text;
 }
 
-/** Removes the policy. */
+/** Removes the policy; GetBucketPolicyStatus then answers NoSuchBucketPolicy, override or not. */
 export function clearPolicy(bucket: WorldBucket): void {
   bucket.policy = null;
   delete bucket.policyText;
 }
 
 /**
- * True when S3 would count the policy public (GetBucketPolicyStatus's IsPublic), by the
- * classifier's local reading; Block Public Access and ownership play no part in this answer.
+ * True when S3 would count `policy` public for this bucket: GetBucketPolicyStatus's IsPublic, and
+ * what BlockPublicPolicy refuses. The bucket's `policyStatus` override, when set, is AWS's answer
+ * for whatever policy the bucket has or is given; otherwise the sandbox's own evaluator decides.
+ * Block Public Access and ownership play no part in this answer.
  */
-export function isPolicyPublic(world: World, name: string, bucket: WorldBucket, policy: unknown): boolean {
-  const snapshot = BucketAccessSnapshotSchema.safeParse({
-    accountId: world.accountId,
-    bucket: name,
-    bucketPolicy: policy,
-    bucketAcl: { Owner: { ID: bucketOwnerId(world, bucket) }, Grants: [] },
-    objectAcls: {},
-    bucketPublicAccessBlock: null,
-    accountPublicAccessBlock: null,
-    ownershipControls: null,
-  });
-  // A policy the classifier cannot read is refused earlier as MalformedPolicy; never call it public.
-  return snapshot.success && classifyExposure(snapshot.data).policyPublic;
+export function isPolicyPublic(bucket: WorldBucket, policy: unknown): boolean {
+  return bucket.policyStatus?.IsPublic ?? isPublicPolicy(policy);
 }

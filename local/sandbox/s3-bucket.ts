@@ -81,7 +81,7 @@ const putBucketPolicy = operation((input: PutBucketPolicyCommandInput, ctx): Emp
   const ref = requireBucket(ctx, input);
   const document = parsePolicyText(input.Policy);
   const blocked = effectivePublicAccessBlock(ctx.world, ref.bucket).BlockPublicPolicy;
-  if (blocked && isPolicyPublic(ctx.world, ref.name, ref.bucket, document)) {
+  if (blocked && isPolicyPublic(ref.bucket, document)) {
     throw new AwsApiError('AccessDenied', 'Access Denied');
   }
   storePolicy(ref.bucket, document, input.Policy ?? '');
@@ -98,7 +98,7 @@ const getBucketPolicyStatus = operation(
   (input: GetBucketPolicyStatusCommandInput, ctx): Answer<GetBucketPolicyStatusCommandOutput> => {
     const ref = requireBucket(ctx, input);
     if (ref.bucket.policy === null) throw noPolicy(ref.name);
-    return { PolicyStatus: { IsPublic: isPolicyPublic(ctx.world, ref.name, ref.bucket, ref.bucket.policy) } };
+    return { PolicyStatus: { IsPublic: isPolicyPublic(ref.bucket, ref.bucket.policy) } };
   },
 );
 

@@ -3,9 +3,10 @@
  * rules S3 applies to an ACL in a request before storing it.
  */
 import { type Acl, AclSchema } from '../../tasks/shared/contracts.js';
-import { aclFromGrantHeaders, cannedAcl, grantsToOthers, isPublicAcl } from './acl.js';
+import { aclFromGrantHeaders, cannedAcl, grantsToOthers } from './acl.js';
 import { AwsApiError } from './aws-error.js';
 import type { OperationContext } from './operations.js';
+import { isPublicAcl } from './public-evaluator.js';
 import {
   bucketOwnerId,
   effectivePublicAccessBlock,
@@ -122,7 +123,7 @@ export function checkAclAllowed(ctx: OperationContext, ref: BucketRef, acl: Acl)
   if (objectOwnership(ref.bucket) === 'BucketOwnerEnforced' && grantsToOthers(acl, ref.ownerId)) {
     throw new AwsApiError('AccessControlListNotSupported', 'The bucket does not allow ACLs');
   }
-  if (effectivePublicAccessBlock(ctx.world, ref.bucket).BlockPublicAcls && isPublicAcl(ref.name, acl)) {
+  if (effectivePublicAccessBlock(ctx.world, ref.bucket).BlockPublicAcls && isPublicAcl(acl)) {
     throw new AwsApiError('AccessDenied', 'Access Denied');
   }
 }

@@ -56,6 +56,15 @@ const BucketFieldsSchema = z.strictObject({
    * byte. Used only while it still parses to `policy` (see `policyTextOf`).
    */
   policyText: z.string().optional(),
+  /**
+   * What AWS says about the bucket's policy (GetBucketPolicyStatus's `{ IsPublic }`), where the
+   * sandbox's own evaluator would answer otherwise: to play a case where AWS and the responder
+   * read a policy differently. Absent or null: the evaluator decides. The override answers
+   * GetBucketPolicyStatus and BlockPublicPolicy's refusal of PutBucketPolicy alike, and stays
+   * when the policy is put or deleted (AWS's word on this bucket, until the world changes it);
+   * with no policy, GetBucketPolicyStatus still answers NoSuchBucketPolicy.
+   */
+  policyStatus: z.strictObject({ IsPublic: z.boolean() }).nullable().optional(),
   /** GetBucketAcl shape; null is the default private ACL (owner FULL_CONTROL). */
   acl: AclSchema.nullable().default(null),
   publicAccessBlock: PublicAccessBlockSchema.nullable().default(null),

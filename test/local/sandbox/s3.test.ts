@@ -202,7 +202,7 @@ describe('S3 bucket policy', () => {
     expect((await s3.send(new GetBucketPolicyCommand({ Bucket: 'acme-reports' }))).Policy).toBe(text);
   });
 
-  it('reports IsPublic from the classifier reading', async () => {
+  it('reports IsPublic from the sandbox’s own evaluator', async () => {
     const { s3 } = setup();
     const before = await s3.send(new GetBucketPolicyStatusCommand({ Bucket: 'acme-reports' }));
     expect(before.PolicyStatus?.IsPublic).toBe(false);

@@ -81,6 +81,20 @@ describe('the world file', () => {
     expect(world.buckets['acme-data']?.policyText).toBe(text);
   });
 
+  it('keeps a bucket’s policyStatus override, true, false or null', () => {
+    const world = parseWorld({
+      accountId: '111122223333',
+      buckets: {
+        'acme-yes': { policyStatus: { IsPublic: true } },
+        'acme-no': { policyStatus: { IsPublic: false } },
+        'acme-any': { policyStatus: null },
+      },
+    });
+    expect(world.buckets['acme-yes']?.policyStatus).toEqual({ IsPublic: true });
+    expect(world.buckets['acme-no']?.policyStatus).toEqual({ IsPublic: false });
+    expect(world.buckets['acme-any']?.policyStatus).toBeNull();
+  });
+
   it('fills a fault times with 1', () => {
     const world = parseWorld({
       accountId: '111122223333',
@@ -121,6 +135,14 @@ describe('the world file', () => {
       'faults.0.service',
     ],
     [{ accountId: '111122223333', bucket: {} }, '(world)'],
+    [
+      { accountId: '111122223333', buckets: { 'acme-data': { policyStatus: { IsPublic: 'yes' } } } },
+      'buckets.acme-data.policyStatus.IsPublic',
+    ],
+    [
+      { accountId: '111122223333', buckets: { 'acme-data': { policyStatus: { isPublic: true } } } },
+      'buckets.acme-data.policyStatus',
+    ],
   ])('rejects a malformed world, naming the field (%#)', (input, field) => {
     expect(issuesOf(input)).toContain(`${field}:`);
   });

@@ -1,0 +1,222 @@
+/**
+ * Named scenarios where AWS and the responder read a bucket policy differently: the world's
+ * `policyStatus` override makes the sandbox's GetBucketPolicyStatus answer what "AWS" says, and
+ * the real classifier reads the policy on its own. DESIGN.md section 3: AWS's word decides
+ * `policyPublic`; the disagreement is reported in the verdict's `unknown`, never hidden.
+ */
+import { describe, expect, it } from 'vitest';
+import type { World } from '../../local/sandbox/world.js';
+import { PATHS, run, sampleEvent, world } from './support.js';
+
+const BUCKET = 'acme-reports';
+
+/** Principal "*" limited to one VPC endpoint: not public by the reference, nor by the classifier. */
+const VPCE_ONLY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'ReadThroughVpce',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
+    },
+  ],
+};
+
+/** Principal "*" with no condition: public by the reference and by the classifier. */
+const PUBLIC_READ_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'PublicRead',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    },
+  ],
+};
+
+/** Reported, then RemediateExposure refuses to act and the failure is reported. */
+const BLOCKED_PATH = [
+  'NormalizeEvent',
+  'IsEventActionable?',
+  'RegisterIncident',
+  'DoesThisExecutionOwnTheBucket?',
+  'ClassifyExposure',
+  'IsTheBucketPublic?',
+  'WriteFinding',
+  'NotifyRecipients',
+  'WasTheFindingWritten?',
+  'MarkFindingNotified',
+  'WhichResponseMode?',
+  'RemediateExposure',
+  'ReportFailure',
+  'ExecutionFailed',
+];
+
+const AWS_SAYS_PUBLIC =
+  /GetBucketPolicyStatus says the policy is public; the local evaluator finds no public statement/;
+const AWS_SAYS_NOT_PUBLIC =
+  /GetBucketPolicyStatus says the policy is not public; the local evaluator disagrees: .*"PublicRead"/;
+const NOT_ASSESSED = 'Effects/Data Exposure/S3 Access Not Fully Assessed';
+const PUBLIC_ACCESS = 'Effects/Data Exposure/S3 Public Access';
+
+/** PutBucketPolicy of `policy` on acme-reports, as CloudTrail delivers it. */
+function putPolicy(policy: object) {
+  return sampleEvent('put-bucket-policy-public', (e) => {
+    e.detail.requestParameters.bucketName = BUCKET;
+    e.detail.requestParameters.bucketPolicy = policy;
+  });
+}
+
+/** The sample account where AWS's GetBucketPolicyStatus says `isPublic` about acme-reports. */
+function awsSays(isPublic: boolean | null): World {
+  return world((w) => {
+    const bucket = w.buckets[BUCKET];
+    if (bucket === undefined) throw new Error(`the sample world has no ${BUCKET}`);
+    bucket.policyStatus = isPublic === null ? null : { IsPublic: isPublic };
+  });
+}
+
+describe('AWS and the responder disagree about a bucket policy', () => {
+  it('control: AWS and the responder agree that a policy limited to one VPC endpoint is not public', async () => {
+    const { result } = await run([putPolicy(VPCE_ONLY_POLICY)], { world: awsSays(null) });
+    expect(result.executions[0]).toMatchObject({ path: PATHS.notPublic, incident: null, finding: null });
+    expect(result.outbox).toEqual([]);
+  });
+
+  it('AWS says public, our reading does not: an incident opens on AWS’s word, HIGH, and the finding says we disagree', async () => {
+    const { result } = await run([putPolicy(VPCE_ONLY_POLICY)], { world: awsSays(true) });
+    const [execution] = result.executions;
+    expect(execution?.path).toEqual(PATHS.reported);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(execution?.incident).toMatchObject({
+      bucket: BUCKET,
+      status: 'OPEN',
+      response: 'NOTIFIED',
+      mode: 'notify',
+      verdict: {
+        policyPublic: true,
+        effectivelyPublic: true,
+        publicRead: true,
+        publicWrite: false,
+        severity: 'HIGH',
+        vectors: [{ source: 'bucketPolicy', access: 'read', principal: '*', key: null }],
+        unknown: [{ part: 'policyStatus', why: expect.stringMatching(AWS_SAYS_PUBLIC) }],
+        // No statement to remove: only Block Public Access fixes a policy we cannot point into.
+        mitigations: [
+          {
+            kind: 'setBucketPublicAccessBlock',
+            flags: { BlockPublicPolicy: true, RestrictPublicBuckets: true },
+          },
+        ],
+      },
+    });
+    expect(execution?.incident?.verdict.reasons).toContainEqual(
+      expect.objectContaining({
+        source: 'bucketPolicy',
+        statement: null,
+        why: expect.stringMatching(/GetBucketPolicyStatus reports the policy public/),
+      }),
+    );
+    expect(execution?.finding).toMatchObject({
+      Workflow: { Status: 'NOTIFIED' },
+      Severity: { Label: 'HIGH' },
+      Types: [PUBLIC_ACCESS, NOT_ASSESSED],
+      Description: expect.stringMatching(
+        /Could not assess[\s\S]*policyStatus: GetBucketPolicyStatus says the policy is public/,
+      ),
+    });
+    expect(result.outbox).toEqual([
+      expect.objectContaining({
+        to: 'soc@example.com',
+        subject: expect.stringMatching(/^\[HIGH\].*acme-reports/),
+      }),
+    ]);
+    expect(result.outbox[0]?.text).toMatch(AWS_SAYS_PUBLIC);
+  });
+
+  it('AWS says public, our reading does not, in auto mode: the fix is blocked before any change and reported as a failure', async () => {
+    const simulation = await run([putPolicy(VPCE_ONLY_POLICY)], { world: awsSays(true), mode: 'auto' });
+    const [execution] = simulation.result.executions;
+    expect(execution?.path).toEqual(BLOCKED_PATH);
+    expect(execution?.status).toBe('FAILED');
+    expect(simulation.records[0]?.error?.Error).toBe('ResponseFailed');
+    const remediate = simulation.records[0]?.steps.find((s) => s.name === 'RemediateExposure' && s.error);
+    expect(remediate?.error).toMatchObject({
+      Error: 'RemediationBlockedError',
+      Cause: expect.stringMatching(
+        /could not be fully read just before acting \(policyStatus\): nothing changed/,
+      ),
+    });
+    // Nothing was changed: the policy and Block Public Access are as the event left them.
+    expect(simulation.result.world.buckets[BUCKET]?.policy).toEqual(VPCE_ONLY_POLICY);
+    expect(simulation.result.world.buckets[BUCKET]?.publicAccessBlock).toBeNull();
+    expect(simulation.environment.sandbox.calls.map((c) => c.operation)).not.toContain(
+      'PutPublicAccessBlock',
+    );
+    expect(execution?.incident).toMatchObject({
+      status: 'OPEN',
+      response: 'FAILED',
+      verdict: { effectivelyPublic: true, unknown: [{ part: 'policyStatus' }] },
+    });
+    expect(simulation.result.outbox.map((m) => [m.to, m.subject])).toEqual([
+      ['soc@example.com', expect.stringMatching(/^\[HIGH\] S3 bucket acme-reports is public/)],
+      ['cloud-ops@example.com', expect.stringMatching(/failed on acme-reports: RemediationBlockedError/)],
+    ]);
+  });
+
+  it('AWS says not public, our reading says public: reported as not fully assessed, MEDIUM, with our reading in the finding', async () => {
+    const { result } = await run([putPolicy(PUBLIC_READ_POLICY)], { world: awsSays(false) });
+    const [execution] = result.executions;
+    expect(execution?.path).toEqual(PATHS.reported);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(execution?.incident).toMatchObject({
+      bucket: BUCKET,
+      status: 'OPEN',
+      response: 'NOTIFIED',
+      verdict: {
+        policyPublic: false,
+        effectivelyPublic: false,
+        publicRead: false,
+        publicWrite: false,
+        severity: 'MEDIUM',
+        vectors: [],
+        latent: [],
+        mitigations: [],
+        unknown: [{ part: 'policyStatus', why: expect.stringMatching(AWS_SAYS_NOT_PUBLIC) }],
+      },
+    });
+    expect(execution?.finding).toMatchObject({
+      Workflow: { Status: 'NOTIFIED' },
+      Severity: { Label: 'MEDIUM' },
+      Types: [NOT_ASSESSED],
+      Title: `S3 bucket ${BUCKET}: could not fully assess`,
+      Description: expect.stringMatching(
+        /policyStatus: GetBucketPolicyStatus says the policy is not public; the local evaluator disagrees/,
+      ),
+    });
+    expect(result.outbox).toEqual([
+      expect.objectContaining({
+        to: 'soc@example.com',
+        subject: expect.stringMatching(/^\[MEDIUM\].*acme-reports/),
+      }),
+    ]);
+    expect(result.outbox[0]?.text).toMatch(AWS_SAYS_NOT_PUBLIC);
+  });
+
+  it('AWS says not public, our reading says public, in auto mode: nothing is changed on a disagreement', async () => {
+    const simulation = await run([putPolicy(PUBLIC_READ_POLICY)], { world: awsSays(false), mode: 'auto' });
+    const [execution] = simulation.result.executions;
+    expect(execution?.path).toEqual(PATHS.reported);
+    expect(execution?.incident).toMatchObject({ status: 'OPEN', response: 'NOTIFIED', mode: 'auto' });
+    expect(simulation.result.world.buckets[BUCKET]?.policy).toEqual(PUBLIC_READ_POLICY);
+    const writes = simulation.environment.sandbox.calls.filter(
+      (c) => (c.service === 's3' || c.service === 's3control') && /^(Put|Delete)/.test(c.operation),
+    );
+    expect(writes).toEqual([]);
+  });
+});
