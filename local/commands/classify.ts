@@ -29,7 +29,10 @@ export async function classifySnapshotFile(file: string): Promise<ExposureVerdic
   return isArray ? verdicts : (verdicts[0] as ExposureVerdict);
 }
 
-/** `classify --bucket NAME [--key K]`: reads the live bucket through the default credential chain. */
+/**
+ * `classify --bucket NAME [--key K]`: reads the live bucket through the default credential chain,
+ * in the bucket's own Region: `region` when given, else the one S3 names for the bucket.
+ */
 export async function classifyLiveBucket(options: {
   bucket: string;
   keys: string[];
@@ -37,13 +40,19 @@ export async function classifyLiveBucket(options: {
   region?: string;
 }): Promise<ExposureVerdict> {
   // Loaded on demand: the SDK takes longer to load than classifying thousands of snapshots.
-  const [{ callerAccount, createAwsClients }, { readBucketSnapshot }] = await Promise.all([
-    import('../../tasks/shared/aws-clients.js'),
-    import('../../tasks/classify-exposure/read-snapshot.js'),
-  ]);
+  const [{ callerAccount, createAwsClients }, { readBucketSnapshot }, { findBucketRegion }] =
+    await Promise.all([
+      import('../../tasks/shared/aws-clients.js'),
+      import('../../tasks/classify-exposure/read-snapshot.js'),
+      import('../../tasks/classify-exposure/bucket-region.js'),
+    ]);
   const clientOptions = options.region ? { region: options.region } : {};
   const accountId = options.account ?? (await callerAccount(clientOptions));
-  const snapshot = await readBucketSnapshot(createAwsClients(clientOptions), {
+  // Asked from the environment's Region: S3 answers there for a bucket of any Region in the partition.
+  const region =
+    options.region ??
+    (await findBucketRegion(createAwsClients(clientOptions).s3, { bucket: options.bucket, accountId }));
+  const snapshot = await readBucketSnapshot(createAwsClients({ region }), {
     accountId,
     bucket: options.bucket,
     objectKeys: options.keys,

@@ -289,7 +289,7 @@ function awsOnlyPolicyGrant(snapshot: BucketAccessSnapshot, owner: Owner): Publi
   for (const s of statements) {
     if (s.Effect !== 'Allow') continue;
     const principals = statementPrincipals(s, owner);
-    if (principals.every((p) => p.kind === 'owner' || p.kind === 'service')) continue;
+    if (principals.every((p) => p.kind === 'owner' || p.kind === 'service' || p.kind === 'nobody')) continue;
     for (const level of levelsOfStatement(asList(s.Action), asList(s.NotAction))) levels.add(level);
   }
   return {

@@ -14,10 +14,20 @@ export interface ConditionEntry {
   readonly values: readonly string[];
 }
 
+/**
+ * Whose account a condition pins: the caller's (aws:PrincipalAccount, aws:PrincipalArn), the
+ * source's that a service acts for (aws:SourceAccount, aws:SourceOwner, aws:SourceArn), or an
+ * access point's (s3:DataAccessPointAccount, s3:DataAccessPointArn).
+ */
+export type AccountOf = 'caller' | 'source' | 'accessPoint';
+
 /** What a limiting condition tells about who can still get in. */
 export interface LimitScope {
-  /** Accounts the condition names (other than through an org). */
-  readonly accounts: readonly string[];
+  /**
+   * The accounts the condition allows, and whose; null when it names no account (or names one
+   * only for some values, such as an S3 ARN, which carries none).
+   */
+  readonly accounts: { readonly of: AccountOf; readonly ids: readonly string[] } | null;
   /** Limited to an AWS Organization: access from other accounts of the org. */
   readonly organization: boolean;
   /** Delegates to access points, whose own policies we do not inspect yet. */
@@ -72,13 +82,19 @@ const LIMITING_KEYS = new Set([
   's3:dataaccesspointaccount',
 ]);
 
-const ACCOUNT_KEYS = new Set([
-  'aws:principalaccount',
-  'aws:sourceaccount',
-  'aws:sourceowner',
-  's3:dataaccesspointaccount',
+/** Keys whose values are account IDs, and whose account each one pins. */
+const ACCOUNT_KEYS: ReadonlyMap<string, AccountOf> = new Map([
+  ['aws:principalaccount', 'caller'],
+  ['aws:sourceaccount', 'source'],
+  ['aws:sourceowner', 'source'],
+  ['s3:dataaccesspointaccount', 'accessPoint'],
 ]);
-const ARN_KEYS = new Set(['aws:principalarn', 'aws:sourcearn', 's3:dataaccesspointarn']);
+/** Keys whose values are ARNs, which carry the account in their fifth field. */
+const ARN_KEYS: ReadonlyMap<string, AccountOf> = new Map([
+  ['aws:principalarn', 'caller'],
+  ['aws:sourcearn', 'source'],
+  ['s3:dataaccesspointarn', 'accessPoint'],
+]);
 
 function operatorParts(operator: string): OperatorParts {
   const [qualifier, rest] = operator.includes(':') ? operator.split(':', 2) : [null, operator];
@@ -94,20 +110,30 @@ function isFixedValue(value: string): boolean {
   return !hasWildcard(value) && !value.includes('${');
 }
 
+/**
+ * `"<role unique ID>:*"`: every session of one role. The one wildcard BPA accepts, and only in
+ * aws:userid, whose value for a role session is "<role unique ID>:<session name>".
+ */
+const ROLE_SESSIONS = /^AROA[0-9A-Z]+:\*$/;
+
 function accountOfArn(arn: string): string | null {
   const account = arn.split(':')[4];
   return account && /^\d{12}$/.test(account) ? account : null;
 }
 
+function accountsOf(key: string, values: readonly string[]): LimitScope['accounts'] {
+  const idsOf = ACCOUNT_KEYS.get(key);
+  if (idsOf !== undefined) return { of: idsOf, ids: [...values] };
+  const arnsOf = ARN_KEYS.get(key);
+  if (arnsOf === undefined) return null;
+  const ids = values.map(accountOfArn);
+  return ids.every((id): id is string => id !== null) ? { of: arnsOf, ids } : null;
+}
+
 function scopeOf(entry: ConditionEntry): LimitScope {
   const key = entry.key.toLowerCase();
-  const accounts = ACCOUNT_KEYS.has(key)
-    ? [...entry.values]
-    : ARN_KEYS.has(key)
-      ? entry.values.map(accountOfArn).filter((a): a is string => a !== null)
-      : [];
   return {
-    accounts,
+    accounts: accountsOf(key, entry.values),
     organization: key === 'aws:principalorgid',
     accessPoint: key.startsWith('s3:dataaccesspoint'),
   };
@@ -228,6 +254,17 @@ const accessPointArn: ConditionRule = (entry) => {
       );
 };
 
+const userIdRoleSessions: ConditionRule = (entry) => {
+  if (entry.key.toLowerCase() !== 'aws:userid') return NOT_APPLICABLE;
+  const loose = entry.values.find((value) => !isFixedValue(value) && !ROLE_SESSIONS.test(value));
+  return loose !== undefined
+    ? doesNotLimit(
+        entry,
+        `${entry.key} "${loose}" is not a fixed value (a wildcard other than "<role unique ID>:*")`,
+      )
+    : limits(entry, `${entry.key} is limited to ${entry.values.join(', ')}`);
+};
+
 const fixedValues: ConditionRule = (entry) => {
   const loose = entry.values.find((value) => !isFixedValue(value));
   return loose !== undefined
@@ -246,6 +283,7 @@ const ALLOW_RULES: readonly ConditionRule[] = [
   unlistedKey,
   sourceIpRange,
   accessPointArn,
+  userIdRoleSessions,
   fixedValues,
   fixedLimit,
 ];
@@ -281,7 +319,11 @@ export function judgeDenyCondition(entry: ConditionEntry): ConditionJudgement {
     return doesNotLimit(entry, `a Deny on ${entry.operator} ${entry.key} leaves every other value open`);
   }
   // IfExists on a negated operator also denies when the key is absent: still a limit.
-  return firstAnswer([unlistedKey, sourceIpRange, accessPointArn, fixedValues, fixedLimit], entry, parts);
+  return firstAnswer(
+    [unlistedKey, sourceIpRange, accessPointArn, userIdRoleSessions, fixedValues, fixedLimit],
+    entry,
+    parts,
+  );
 }
 
 /** The entries of a statement's Condition block, values as strings. */

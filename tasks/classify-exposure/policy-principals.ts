@@ -1,6 +1,6 @@
 /**
- * Who a policy statement names, and whether that is everyone, a service, the owner account or
- * someone outside it (reference/s3-public-semantics.md, section 2, rules 2, 5 and 6).
+ * Who a policy statement names, and whether that is everyone, a service, the owner account,
+ * someone outside it or nobody (reference/s3-public-semantics.md, section 2, rules 2, 5, 6 and 9).
  */
 import type { PolicyStatement, Principal } from '../shared/contracts.js';
 import { asList, hasWildcard } from './patterns.js';
@@ -9,7 +9,15 @@ export type PrincipalKind =
   | { readonly kind: 'public'; readonly label: string; readonly why: string }
   | { readonly kind: 'service'; readonly label: string }
   | { readonly kind: 'owner'; readonly label: string }
-  | { readonly kind: 'external'; readonly label: string; readonly account: string; readonly why: string };
+  | { readonly kind: 'nobody'; readonly label: string; readonly why: string }
+  | {
+      readonly kind: 'external';
+      readonly label: string;
+      readonly account: string;
+      /** How a Deny would name the same callers: `account:ID` for a whole account, else the label. */
+      readonly match: string;
+      readonly why: string;
+    };
 
 export interface Owner {
   readonly accountId: string;
@@ -18,6 +26,13 @@ export interface Owner {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+/** The account itself, as an ID or its root ARN: every principal the account lets in. */
+const ROOT_ARN = /^arn:[^:]+:iam::\d{12}:root$/;
+/**
+ * A role (AROA) or user (AIDA) unique ID instead of an ARN: how S3 shows a principal that was
+ * deleted. IAM never reuses unique IDs, so no one can ever be that principal again.
+ */
+const BARE_UNIQUE_ID = /^(AROA|AIDA)[0-9A-Z]+$/;
 
 function accountOfPrincipalArn(arn: string): string | null {
   // arn:partition:iam::ACCOUNT:root|user/…|role/…, arn:partition:sts::ACCOUNT:assumed-role/…
@@ -32,6 +47,13 @@ function awsPrincipal(value: string, owner: Owner): PrincipalKind {
   if (hasWildcard(value)) {
     return { kind: 'public', label, why: `principal "${value}" is not a fixed value (wildcard)` };
   }
+  if (BARE_UNIQUE_ID.test(value)) {
+    return {
+      kind: 'nobody',
+      label,
+      why: 'a bare unique ID, as S3 shows a deleted role or user; IAM never reuses it, so it reaches nobody',
+    };
+  }
   const account = ACCOUNT_ID.test(value) ? value : accountOfPrincipalArn(value);
   if (account === owner.accountId) return { kind: 'owner', label };
   if (account === 'cloudfront') {
@@ -39,6 +61,7 @@ function awsPrincipal(value: string, owner: Owner): PrincipalKind {
       kind: 'external',
       label,
       account: 'cloudfront',
+      match: label,
       why: 'a CloudFront origin access identity (legacy OAI), a principal outside the owner account',
     };
   }
@@ -47,10 +70,18 @@ function awsPrincipal(value: string, owner: Owner): PrincipalKind {
       kind: 'external',
       label,
       account: 'unknown',
+      match: label,
       why: `principal "${value}" is outside the owner account`,
     };
   }
-  return { kind: 'external', label, account, why: `account ${account} is outside the owner account` };
+  const wholeAccount = ACCOUNT_ID.test(value) || ROOT_ARN.test(value);
+  return {
+    kind: 'external',
+    label,
+    account,
+    match: wholeAccount ? `account:${account}` : label,
+    why: `account ${account} is outside the owner account`,
+  };
 }
 
 function federatedPrincipal(value: string, owner: Owner): PrincipalKind {
@@ -58,7 +89,13 @@ function federatedPrincipal(value: string, owner: Owner): PrincipalKind {
   const account = accountOfPrincipalArn(value);
   if (account === owner.accountId) return { kind: 'owner', label };
   if (account !== null) {
-    return { kind: 'external', label, account, why: `identity provider of account ${account}` };
+    return {
+      kind: 'external',
+      label,
+      account,
+      match: label,
+      why: `identity provider of account ${account}`,
+    };
   }
   // A web identity provider (graph.facebook.com, accounts.google.com, cognito…): anyone who signs in.
   return {
@@ -75,6 +112,7 @@ function canonicalPrincipal(value: string, owner: Owner): PrincipalKind {
     kind: 'external',
     label,
     account: `canonical:${value}`,
+    match: label,
     why: 'a canonical user other than the bucket owner',
   };
 }

@@ -27,6 +27,7 @@ import {
 } from '../shared/contracts.js';
 import { BucketNotFoundError, InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
+import { errorName, httpStatus } from './sdk-errors.js';
 
 /** What to read, and how hard to push S3 while reading object ACLs. */
 export interface ReadSnapshotOptions {
@@ -72,20 +73,6 @@ type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
 interface Target {
   readonly Bucket: string;
   readonly ExpectedBucketOwner: string;
-}
-
-/** The `name` of an error (the exception name for SDK v3 service errors), if it has one. */
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('name' in error)) return undefined;
-  return typeof error.name === 'string' ? error.name : undefined;
-}
-
-/** The HTTP status the SDK recorded for a failed call, if any. */
-function httpStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
 }
 
 /**

@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { PUBLIC_READ, policy, privateSnapshot } from '../support/snapshots.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BUCKET, OWNER_ACCOUNT, PUBLIC_READ, policy, privateSnapshot } from '../support/snapshots.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/s3-exposure.js', import.meta.url));
@@ -77,5 +79,144 @@ describe('s3-exposure classify', () => {
     );
     const { stdout } = run(['classify', '--snapshot', '-'], JSON.stringify(sample));
     expect(JSON.parse(stdout)).toMatchObject({ publicRead: true, publicWrite: true, severity: 'CRITICAL' });
+  });
+});
+
+/** One request the stand-in for S3 received, with the Region its signature was made for. */
+interface SeenRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly region: string | undefined;
+  readonly expectedOwner: string | undefined;
+}
+
+type Answer = { readonly status: number; readonly headers?: Record<string, string>; readonly code?: string };
+
+/** An S3 error body; HEAD answers carry none. */
+const errorXml = (code: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code} (test)</Message></Error>`;
+
+describe('s3-exposure classify --bucket: the Region of the bucket', () => {
+  let seen: SeenRequest[];
+  let answer: (request: IncomingMessage) => Answer;
+  let endpoint: string;
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const credential = /Credential=[^/]+\/\d{8}\/([^/]+)\/s3\//.exec(request.headers.authorization ?? '');
+    const owner = request.headers['x-amz-expected-bucket-owner'];
+    seen.push({
+      method: request.method ?? '',
+      url: request.url ?? '',
+      region: credential?.[1],
+      expectedOwner: typeof owner === 'string' ? owner : undefined,
+    });
+    const { status, headers = {}, code } = answer(request);
+    response.writeHead(status, { ...headers, ...(code ? { 'content-type': 'application/xml' } : {}) });
+    response.end(code && request.method !== 'HEAD' ? errorXml(code) : undefined);
+  });
+
+  beforeEach(async () => {
+    seen = [];
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    await new Promise<void>((resolve, reject) =>
+      server.close((error) => (error ? reject(error) : resolve())),
+    );
+  });
+
+  /**
+   * Runs the binary against the stand-in (AWS_ENDPOINT_URL_S3) with the environment's Region
+   * us-east-1. Asynchronous: the stand-in answers from this process. S3 Control cannot be
+   * pointed at it (the SDK puts the account ID in front of the host), so every run here ends
+   * on the bucket that the stand-in says does not exist.
+   */
+  function classifyLive(args: string[]) {
+    const env = {
+      PATH: process.env.PATH,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example-secret',
+      AWS_CONFIG_FILE: `${root}no-such-aws-config`,
+      AWS_SHARED_CREDENTIALS_FILE: `${root}no-such-aws-credentials`,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_ENDPOINT_URL_S3: endpoint,
+      AWS_ENDPOINT_URL_S3_CONTROL: endpoint,
+    };
+    const child = spawn(
+      process.execPath,
+      [bin, 'classify', '--bucket', BUCKET, '--account', OWNER_ACCOUNT, ...args],
+      { cwd: root, env },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('looks the Region up with HeadBucket, then signs every read for that Region', async () => {
+    answer = (request) =>
+      request.method === 'HEAD'
+        ? { status: 301, headers: { 'x-amz-bucket-region': 'eu-west-2' } }
+        : { status: 404, code: 'NoSuchBucket' };
+    const { code, stderr } = await classifyLive([]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(`bucket ${BUCKET} does not exist in the expected account`);
+    const [lookup, ...reads] = seen;
+    expect(lookup).toEqual({
+      method: 'HEAD',
+      url: `/${BUCKET}/`,
+      region: 'us-east-1',
+      expectedOwner: OWNER_ACCOUNT,
+    });
+    expect(reads.map((r) => r.url)).toContainEqual(expect.stringMatching(/\?policy/));
+    for (const read of reads) {
+      expect(read).toMatchObject({ method: 'GET', region: 'eu-west-2', expectedOwner: OWNER_ACCOUNT });
+    }
+  });
+
+  it('takes an explicit --region without asking S3', async () => {
+    answer = () => ({ status: 404, code: 'NoSuchBucket' });
+    const { code } = await classifyLive(['--region', 'ap-south-1']);
+    expect(code).toBe(1);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(new Set(seen.map((r) => r.region))).toEqual(new Set(['ap-south-1']));
+  });
+
+  it('exits 1 naming the bucket when the lookup finds no bucket, and reads nothing', async () => {
+    answer = () => ({ status: 404 });
+    const { code, stdout, stderr } = await classifyLive([]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(`bucket ${BUCKET} does not exist in the expected account`);
+    expect(seen.map((r) => r.method)).toEqual(['HEAD']);
+  });
+
+  it('exits 1 asking for the Region when HeadBucket and GetBucketLocation are both refused', async () => {
+    answer = (request) =>
+      request.method === 'HEAD' ? { status: 403 } : { status: 403, code: 'AccessDenied' };
+    const { code, stderr } = await classifyLive([]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(`cannot find the Region of bucket ${BUCKET}`);
+    expect(stderr).toMatch(/give the Region explicitly/);
+    expect(seen).toEqual([
+      expect.objectContaining({ method: 'HEAD', url: `/${BUCKET}/`, expectedOwner: OWNER_ACCOUNT }),
+      expect.objectContaining({
+        method: 'GET',
+        url: expect.stringMatching(new RegExp(`^/${BUCKET}/\\?location\\b`)),
+        expectedOwner: OWNER_ACCOUNT,
+      }),
+    ]);
   });
 });

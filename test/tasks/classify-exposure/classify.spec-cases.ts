@@ -3,7 +3,11 @@
  * reference/s3-public-semantics.md it pins ("policy: aws:Referer does not limit access"), and
  * states all six booleans, the severity and the reason the verdict must give.
  */
-import type { BucketAccessSnapshotInput, Severity } from '../../../tasks/shared/contracts.js';
+import type {
+  BucketAccessSnapshotInput,
+  PolicyStatement,
+  Severity,
+} from '../../../tasks/shared/contracts.js';
 import {
   ALL_USERS,
   AUTHENTICATED_USERS,
@@ -102,6 +106,9 @@ const ORG = 'o-a1b2c3d4e5';
 /** An IAM policy variable, built up so it is plainly not a template literal gone wrong. */
 const POLICY_VARIABLE = ['$', '{aws:username}'].join('');
 const VPCE = 'vpce-1a2b3c4d';
+/** Unique IDs, as S3 shows a role or a user that was deleted after the policy named it. */
+const DELETED_ROLE = 'AROAJQABLZS4A3QDU576Q';
+const DELETED_USER = 'AIDAJQABLZS4A3QDU576Q';
 
 // ---- 1. ACLs ------------------------------------------------------------------------------
 
@@ -342,6 +349,51 @@ const principalCases: SpecCase[] = [
     reason: null,
   },
   {
+    name: 'policy: a principal given as a bare role unique ID (AROA…, a deleted role) reaches nobody',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy({ Sid: 'Gone', Principal: { AWS: DELETED_ROLE }, Action: 's3:GetObject' }),
+    }),
+    expected: PRIVATE,
+    reason: {
+      source: 'bucketPolicy',
+      statement: 0,
+      sid: 'Gone',
+      why: /names AROAJQABLZS4A3QDU576Q: a bare unique ID, as S3 shows a deleted role or user/,
+    },
+  },
+  {
+    name: 'policy: a principal given as a bare user unique ID (AIDA…, a deleted user) reaches nobody',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy({ Sid: 'Gone', Principal: { AWS: DELETED_USER }, Action: 's3:PutObject' }),
+    }),
+    expected: PRIVATE,
+    reason: { source: 'bucketPolicy', sid: 'Gone', why: /names AIDAJQABLZS4A3QDU576Q: a bare unique ID/ },
+  },
+  {
+    name: 'policy: a bare unique ID beside "*" leaves the statement public',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy({ ...PUBLIC_READ, Principal: { AWS: [DELETED_ROLE, '*'] } }),
+    }),
+    expected: POLICY_READ,
+    reason: publicStatement(/allows public access: Principal "\*" is everyone/),
+  },
+  {
+    name: "policy: a bare unique ID beside another account's role leaves the statement cross-account",
+    snapshot: privateSnapshot({
+      bucketPolicy: policy({
+        Sid: 'Partner',
+        Principal: { AWS: [DELETED_ROLE, `arn:aws:iam::${OTHER_ACCOUNT}:role/reader`] },
+        Action: 's3:GetObject',
+      }),
+    }),
+    expected: CROSS_ACCOUNT,
+    reason: {
+      source: 'bucketPolicy',
+      sid: 'Partner',
+      why: /account 444455556666 is outside the owner account/,
+    },
+  },
+  {
     name: 'policy: a service principal is neither public nor cross-account',
     snapshot: privateSnapshot({
       bucketPolicy: policy({
@@ -463,10 +515,34 @@ const conditionCases: SpecCase[] = [
     /aws:userid is limited/,
   ),
   conditionCase(
-    'policy: aws:userid "AROLEID:*" does not limit',
+    'policy: aws:userid "<role unique ID>:*" (every session of one role) limits like a fixed value',
     { StringLike: { 'aws:userid': 'AROAEXAMPLEID:*' } },
+    PRIVATE,
+    /is not public: aws:userid is limited to AROAEXAMPLEID:\*/,
+  ),
+  conditionCase(
+    'policy: aws:userid "*" does not limit',
+    { StringLike: { 'aws:userid': '*' } },
     POLICY_READ,
-    /aws:userid "AROAEXAMPLEID:\*" is not a fixed value/,
+    /aws:userid "\*" is not a fixed value/,
+  ),
+  conditionCase(
+    'policy: aws:userid "AROA*" (a wildcard inside the unique ID) does not limit',
+    { StringLike: { 'aws:userid': 'AROA*' } },
+    POLICY_READ,
+    /aws:userid "AROA\*" is not a fixed value/,
+  ),
+  conditionCase(
+    'policy: aws:userid "*:alice" (one session name of any role) does not limit',
+    { StringLike: { 'aws:userid': '*:alice' } },
+    POLICY_READ,
+    /aws:userid "\*:alice" is not a fixed value/,
+  ),
+  conditionCase(
+    'policy: aws:userid "<role unique ID>:*" beside a value with another wildcard does not limit',
+    { StringLike: { 'aws:userid': ['AROAEXAMPLEID:*', 'AROA*'] } },
+    POLICY_READ,
+    /aws:userid "AROA\*" is not a fixed value/,
   ),
   conditionCase(
     'policy: s3:DataAccessPointArn with a wildcard name and a fixed account limits, and is reported unknown',
@@ -708,6 +784,195 @@ const denyCases: SpecCase[] = [
     }),
     expected: { ...PRIVATE, aclPublic: true },
     reason: { source: 'bucketAcl', why: /but statement 0 \("DenyAnonymousList"\) denies it to everyone/ },
+  },
+];
+
+// ---- Cross-account access, judged like public access (section 2, rule 9) -------------------
+
+const PARTNER_ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/reader`;
+const BUCKET_AND_OBJECTS = [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`];
+
+/** Another account's role may read objects: the classic cross-account statement. */
+const PARTNER_READ: Partial<PolicyStatement> = {
+  Sid: 'Partner',
+  Principal: { AWS: PARTNER_ROLE },
+  Action: 's3:GetObject',
+  Resource: `arn:aws:s3:::${BUCKET}/*`,
+};
+
+/** Denies every caller outside the given accounts: StringNotEquals aws:PrincipalAccount. */
+function denyOutside(...accounts: string[]): Partial<PolicyStatement> {
+  return {
+    Sid: 'OwnAccountOnly',
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    Resource: BUCKET_AND_OBJECTS,
+    Condition: { StringNotEquals: { 'aws:PrincipalAccount': accounts } },
+  };
+}
+
+const partnerStatement = (why: RegExp) => ({ source: 'bucketPolicy', statement: 0, sid: 'Partner', why });
+
+const crossAccountCases: SpecCase[] = [
+  conditionCase(
+    'policy: cross-account: aws:PrincipalAccount of another account AND aws:PrincipalArn of the owner root admits no one (the reference example)',
+    {
+      StringEquals: { 'aws:PrincipalAccount': OTHER_ACCOUNT },
+      ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${OWNER_ACCOUNT}:root` },
+    },
+    PRIVATE,
+    /admits no caller: no account satisfies every condition on the caller's account/,
+  ),
+  conditionCase(
+    'policy: cross-account: aws:PrincipalOrgID AND aws:PrincipalAccount of the owner stays in the owner account',
+    { StringEquals: { 'aws:PrincipalOrgID': ORG, 'aws:PrincipalAccount': OWNER_ACCOUNT } },
+    PRIVATE,
+    /is not public: aws:PrincipalOrgID is limited to o-a1b2c3d4e5; aws:PrincipalAccount is limited to 111122223333/,
+  ),
+  conditionCase(
+    'policy: cross-account: aws:PrincipalAccount AND aws:PrincipalArn both in another account is cross-account',
+    {
+      StringEquals: { 'aws:PrincipalAccount': OTHER_ACCOUNT },
+      ArnEquals: { 'aws:PrincipalArn': PARTNER_ROLE },
+    },
+    CROSS_ACCOUNT,
+    /statement 0 \("PublicRead"\) grants to account 444455556666/,
+  ),
+  conditionCase(
+    'policy: cross-account: aws:PrincipalOrgID AND a fixed aws:SourceVpce is still cross-account (an endpoint pins no account)',
+    { StringEquals: { 'aws:PrincipalOrgID': ORG, 'aws:SourceVpce': VPCE } },
+    CROSS_ACCOUNT,
+    /grants to principals of an AWS Organization/,
+  ),
+  {
+    name: 'policy: cross-account: a grant to another account that aws:PrincipalAccount pins back to the owner is not cross-account',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy({
+        ...PARTNER_READ,
+        Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
+        Condition: { StringEquals: { 'aws:PrincipalAccount': OWNER_ACCOUNT } },
+      }),
+    }),
+    expected: PRIVATE,
+    reason: partnerStatement(
+      /names arn:aws:iam::444455556666:root, but its conditions admit only callers of account 111122223333/,
+    ),
+  },
+  {
+    name: 'policy: cross-account: a grant to another account with a condition that pins no account stays cross-account',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy({ ...PARTNER_READ, Condition: { StringEquals: { 'aws:SourceVpce': VPCE } } }),
+    }),
+    expected: CROSS_ACCOUNT,
+    reason: partnerStatement(/grants to arn:aws:iam::444455556666:role\/reader/),
+  },
+  {
+    name: 'policy: cross-account: a Deny naming the other account cancels the grant to it',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(
+        { ...PARTNER_READ, Principal: { AWS: OTHER_ACCOUNT } },
+        {
+          Sid: 'NoPartner',
+          Effect: 'Deny',
+          Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` },
+          Action: 's3:*',
+          Resource: BUCKET_AND_OBJECTS,
+        },
+      ),
+    }),
+    expected: PRIVATE,
+    reason: partnerStatement(
+      /grants to 444455556666: .*, but statement 1 \("NoPartner"\) denies it to arn:aws:iam::444455556666:root/,
+    ),
+  },
+  {
+    name: 'policy: cross-account: a Deny to every caller outside the owner account cancels a grant to another account',
+    snapshot: privateSnapshot({ bucketPolicy: policy(PARTNER_READ, denyOutside(OWNER_ACCOUNT)) }),
+    expected: PRIVATE,
+    reason: partnerStatement(
+      /but statement 1 \("OwnAccountOnly"\) denies it to every caller outside account 111122223333/,
+    ),
+  },
+  {
+    name: 'policy: cross-account: a Deny to every caller outside the owner account cancels an organization-wide grant',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(
+        publicReadWith({ StringEquals: { 'aws:PrincipalOrgID': ORG } }),
+        denyOutside(OWNER_ACCOUNT),
+      ),
+    }),
+    expected: PRIVATE,
+    reason: limitedStatement(
+      /grants to principals of an AWS Organization \(aws:PrincipalOrgID\), but statement 1 \("OwnAccountOnly"\) denies it/,
+    ),
+  },
+  {
+    name: 'policy: cross-account: a Deny that spares the other account leaves the grant to it',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(PARTNER_READ, denyOutside(OWNER_ACCOUNT, OTHER_ACCOUNT)),
+    }),
+    expected: CROSS_ACCOUNT,
+    reason: partnerStatement(/grants to arn:aws:iam::444455556666:role\/reader/),
+  },
+  {
+    name: 'policy: cross-account: a Deny naming one role of the other account leaves a grant to the whole account',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(
+        { ...PARTNER_READ, Principal: { AWS: OTHER_ACCOUNT } },
+        { Sid: 'NoReader', Effect: 'Deny', Principal: { AWS: PARTNER_ROLE }, Action: 's3:*', Resource: '*' },
+      ),
+    }),
+    expected: CROSS_ACCOUNT,
+    reason: partnerStatement(/grants to 444455556666: account 444455556666 is outside the owner account/),
+  },
+  {
+    name: 'policy: cross-account: a Deny covering only some of the granted actions leaves the grant',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(
+        { ...PARTNER_READ, Action: ['s3:GetObject', 's3:PutObject'] },
+        {
+          Sid: 'NoWrite',
+          Effect: 'Deny',
+          Principal: { AWS: PARTNER_ROLE },
+          Action: 's3:PutObject',
+          Resource: '*',
+        },
+      ),
+    }),
+    expected: CROSS_ACCOUNT,
+    reason: partnerStatement(/grants to arn:aws:iam::444455556666:role\/reader/),
+  },
+  {
+    name: 'policy: cross-account: a NotPrincipal Deny does not cancel the grant of a principal it spares',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(PARTNER_READ, {
+        Sid: 'OnlyThese',
+        Effect: 'Deny',
+        NotPrincipal: { AWS: [PARTNER_ROLE, `arn:aws:iam::${OWNER_ACCOUNT}:root`] },
+        Action: 's3:*',
+        Resource: BUCKET_AND_OBJECTS,
+      }),
+    }),
+    expected: CROSS_ACCOUNT,
+    reason: partnerStatement(/grants to arn:aws:iam::444455556666:role\/reader/),
+  },
+  {
+    name: 'policy: cross-account: a public grant that a Deny limits to an organization is cross-account, not public',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(PUBLIC_READ, {
+        Sid: 'OrgOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: BUCKET_AND_OBJECTS,
+        Condition: { StringNotEquals: { 'aws:PrincipalOrgID': ORG } },
+      }),
+    }),
+    expected: CROSS_ACCOUNT,
+    reason: publicStatement(
+      /statement 0 \("PublicRead"\) grants to principals of an AWS Organization \(aws:PrincipalOrgID\), whom statement 1 \("OrgOnly"\) does not deny/,
+    ),
   },
 ];
 
@@ -1136,6 +1401,41 @@ const realWorldCases: SpecCase[] = [
     reason: limitedStatement(/aws:SourceIp is limited to 198.51.100.0\/24, 203.0.113.7\/32/),
   },
   {
+    name: 'real world: Principal "*" limited to role sessions by StringLike aws:userId, under full Block Public Access, is private',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy(
+        publicReadWith({
+          StringLike: {
+            'aws:userId': ['AROAEXAMPLEGLUEJOB1:*', 'AROAEXAMPLEATHENA2:*', 'AIDAEXAMPLEADMIN3'],
+          },
+        }),
+      ),
+      bucketPublicAccessBlock: bpa({
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      }),
+    }),
+    expected: PRIVATE,
+    reason: limitedStatement(
+      /aws:userId is limited to AROAEXAMPLEGLUEJOB1:\*, AROAEXAMPLEATHENA2:\*, AIDAEXAMPLEADMIN3/,
+    ),
+  },
+  {
+    name: 'real world: a policy still naming a deleted role (shown as its unique ID) shares nothing',
+    snapshot: privateSnapshot({
+      bucketPolicy: policy({
+        Sid: 'FormerEtl',
+        Principal: { AWS: DELETED_ROLE },
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: `arn:aws:s3:::${BUCKET}/*`,
+      }),
+    }),
+    expected: PRIVATE,
+    reason: { source: 'bucketPolicy', sid: 'FormerEtl', why: /deleted role or user/ },
+  },
+  {
     name: 'real world: a static website bucket (public GetObject, website hosting) is public read',
     snapshot: privateSnapshot({
       bucketPolicy: policy({ ...PUBLIC_READ, Sid: 'PublicReadGetObject' }),
@@ -1167,6 +1467,7 @@ export const SPEC_CASES: readonly SpecCase[] = [
   ...principalCases,
   ...conditionCases,
   ...denyCases,
+  ...crossAccountCases,
   ...bpaCases,
   ...ownershipCases,
   ...levelCases,
