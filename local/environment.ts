@@ -1,6 +1,7 @@
 /**
- * The embedded default, assembled: the sandbox account, the incident store and the workflow
- * runner, all kept in one state folder so later commands see what earlier ones did.
+ * The embedded default, assembled: the sandbox account, the incident store (the real DynamoDB
+ * store on dynalite) and the workflow runner, all kept in one state folder so later commands
+ * see what earlier ones did. One process at a time may open a state folder.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,11 +10,13 @@ import { evidenceBucketName } from '../tasks/remediate-exposure/backup.js';
 import type { AwsClients } from '../tasks/shared/aws-clients.js';
 import { type Clock, systemClock } from '../tasks/shared/clock.js';
 import type { ResponderConfig } from '../tasks/shared/config.js';
+import { DynamoIncidentStore } from '../tasks/shared/store/dynamo-incident-store.js';
+import { DEFAULT_TABLE_NAME } from '../tasks/shared/store/table.js';
 import { TASK_HANDLERS } from './handlers.js';
 import { type RunnerOptions, type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
 import { emptyBucket, type WorldInput } from './sandbox/world.js';
-import { LocalIncidentStore } from './store/local-incident-store.js';
+import { ensureTable, type LocalDynamo, startLocalDynamo } from './store/local-dynamo.js';
 
 export interface EnvironmentOptions {
   /** The state folder: loaded from when it holds a world, written back by `save()`. */
@@ -29,6 +32,8 @@ export interface EnvironmentOptions {
 }
 
 const WORLD_FILE = 'world.json';
+/** A readable copy of the incident records, written with the state (the store itself is dynamodb/). */
+const INCIDENTS_EXPORT = 'incidents.json';
 
 /** The real handlers, with those a test replaces. */
 function withOverrides(handlers: TaskHandlers, overrides: Partial<TaskHandlers> = {}): TaskHandlers {
@@ -61,10 +66,11 @@ export class LocalEnvironment {
   private constructor(
     readonly stateDir: string,
     readonly sandbox: SandboxAccount,
-    readonly store: LocalIncidentStore,
+    readonly store: DynamoIncidentStore,
     readonly runner: WorkflowRunner,
     /** What the tasks are given here: sandbox clients, the store, the clock and the configuration. */
     readonly deps: RunnerOptions['deps'],
+    private readonly dynamo: LocalDynamo,
   ) {}
 
   /** Whether a state folder already holds an account. */
@@ -77,11 +83,28 @@ export class LocalEnvironment {
     const outboxDir = options.outboxDir ?? join(options.stateDir, 'outbox');
     await mkdir(outboxDir, { recursive: true });
     const resume = LocalEnvironment.holdsState(options.stateDir);
-    const sandbox = resume
-      ? await SandboxAccount.load(options.stateDir, { clock, outboxDir })
-      : SandboxAccount.fromWorld(options.world, { clock, outboxDir });
-    const store = resume ? await LocalIncidentStore.load(options.stateDir) : LocalIncidentStore.empty();
-    store.attachExceptions(sandbox.world.exceptions);
+    // The store first: it locks the state folder, so a second process stops here with a clear error.
+    const dynamo = await startLocalDynamo({ dir: options.stateDir });
+    try {
+      await ensureTable(dynamo.client, DEFAULT_TABLE_NAME);
+      const store = new DynamoIncidentStore({ client: dynamo.client, tableName: DEFAULT_TABLE_NAME });
+      const sandbox = resume
+        ? await SandboxAccount.load(options.stateDir, { clock, outboxDir })
+        : SandboxAccount.fromWorld(options.world, { clock, outboxDir });
+      // The exception registry lives in the store; a new world's entries go in as they are.
+      if (!resume) for (const entry of sandbox.world.exceptions) await store.putException(entry);
+      return LocalEnvironment.#assemble(options, { clock, sandbox, store, dynamo });
+    } catch (error) {
+      await dynamo.close();
+      throw error;
+    }
+  }
+
+  static #assemble(
+    options: EnvironmentOptions,
+    parts: { clock: Clock; sandbox: SandboxAccount; store: DynamoIncidentStore; dynamo: LocalDynamo },
+  ): LocalEnvironment {
+    const { clock, sandbox, store, dynamo } = parts;
     const { accountId, region } = sandbox.world;
     ensureEvidenceBucket(
       sandbox,
@@ -116,17 +139,40 @@ export class LocalEnvironment {
     sandbox.onStartExecution((request) => {
       void runner.start(JSON.parse(request.input), request.name);
     });
-    return new LocalEnvironment(options.stateDir, sandbox, store, runner, deps);
+    return new LocalEnvironment(options.stateDir, sandbox, store, runner, deps, dynamo);
   }
 
-  /** Writes the account, the incidents and every execution's history into the state folder. */
+  /**
+   * Writes the account (with the exception registry as the store holds it), a readable copy of
+   * the incidents and every execution's history into the state folder.
+   */
   async save(): Promise<void> {
+    this.sandbox.world.exceptions = (await this.store.listExceptions()).filter(isRecord);
     await this.sandbox.save(this.stateDir);
-    await this.store.save(this.stateDir);
+    const incidents = await this.store.listIncidents();
+    await writeFile(join(this.stateDir, INCIDENTS_EXPORT), `${JSON.stringify(incidents, null, 2)}\n`);
     const dir = join(this.stateDir, 'executions');
     await mkdir(dir, { recursive: true });
     for (const execution of this.runner.executions) {
       await writeFile(join(dir, `${execution.name}.json`), `${JSON.stringify(execution, null, 2)}\n`);
     }
   }
+  #closed: Promise<void> | null = null;
+
+  /** Saves, then stops the store and lets the state folder go for the next command (once). */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.runner.idle();
+      try {
+        await this.save();
+      } finally {
+        await this.dynamo.close();
+      }
+    })();
+    return this.#closed;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -29,6 +29,11 @@ export interface SimulateOptions {
   readonly outboxDir?: string;
   readonly clock?: Clock;
   readonly handlers?: Partial<TaskHandlers>;
+  /**
+   * Leave the environment open for the caller to read the store (then the caller closes it).
+   * By default the run saves and closes it, letting the state folder go for the next command.
+   */
+  readonly keepOpen?: boolean;
 }
 
 /** One execution per event, in file order: the `simulate --json` contract. */
@@ -51,7 +56,10 @@ export interface SimulationRun {
   readonly stateDir: string;
   readonly records: ExecutionRecord[];
   readonly applied: string[];
+  /** Closed unless the run was asked to keep it open. */
   readonly environment: LocalEnvironment;
+  /** Every incident in the store after the run, oldest first. */
+  readonly incidents: Incident[];
 }
 
 export function withMode(config: ResponderConfig, mode: ResponseMode | undefined): ResponderConfig {
@@ -103,6 +111,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRun>
   await environment.save();
 
   const incidents = await environment.store.listIncidents();
+  if (!options.keepOpen) await environment.close();
   const world = environment.sandbox.toJSON();
   const executions = records.map((record, index) => {
     const incident = incidentOf(incidents, options.events[index], record);
@@ -122,5 +131,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRun>
     records,
     applied,
     environment,
+    incidents,
   };
 }

@@ -148,13 +148,15 @@ async function rollbackChapter(
     config: defaultConfig(),
   });
   const incident = (await environment.store.listIncidents()).find((i) => i.remediation !== null);
-  if (!incident) return;
-  const result = await rollbackIncident(environment.deps, {
-    incidentId: incident.incidentId,
-    by: 'dana (data-platform)',
-    exceptionDays: 7,
-  });
-  await environment.save();
+  const result = incident
+    ? await rollbackIncident(environment.deps, {
+        incidentId: incident.incidentId,
+        by: 'dana (data-platform)',
+        exceptionDays: 7,
+      })
+    : null;
+  await environment.close();
+  if (!incident || !result) return;
   write(
     `\n${number}. The owner meant it: a rollback\n   npx s3-exposure rollback --incident ${incident.incidentId}\n`,
   );
@@ -219,7 +221,7 @@ export async function runDemo(
   await rollbackChapter(stateDir, CHAPTERS.length + 1, write);
   write(`\nWhere to look next:
   ${stateDir}/outbox/          the alerts, as .eml files
-  ${stateDir}/incidents.json   the incident records (the audit trail)
+  ${stateDir}/incidents.json   a readable copy of the incident records (the store: dynamodb/)
   ${stateDir}/executions/      every execution's states, inputs and outputs
   ${stateDir}/world.json       the sandbox account now, Security Hub findings included
   npx s3-exposure simulate --help    run your own events (samples in events/)

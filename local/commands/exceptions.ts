@@ -9,11 +9,21 @@ import { describeIssues } from '../../tasks/shared/validation.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
 
-async function openState(state: string): Promise<LocalEnvironment> {
+/** Opens the state folder for one command, and closes it (saving) whatever happens. */
+async function withState<T>(state: string, work: (environment: LocalEnvironment) => Promise<T>): Promise<T> {
   if (!LocalEnvironment.holdsState(state)) {
     throw new InvalidInputError(`${state} holds no state folder (run simulate or demo with --state first)`);
   }
-  return LocalEnvironment.open({ stateDir: state, world: defaultWorld(), config: defaultConfig() });
+  const environment = await LocalEnvironment.open({
+    stateDir: state,
+    world: defaultWorld(),
+    config: defaultConfig(),
+  });
+  try {
+    return await work(environment);
+  } finally {
+    await environment.close();
+  }
 }
 
 /** `exceptions list`: every entry, with malformed and expired ones said to be so. */
@@ -21,8 +31,7 @@ export async function listExceptions(
   options: { state: string; json?: boolean },
   write: (t: string) => void,
 ): Promise<void> {
-  const environment = await openState(options.state);
-  const entries = await environment.store.listExceptions();
+  const entries = await withState(options.state, (environment) => environment.store.listExceptions());
   const now = Date.now();
   const rows = entries.map((raw, index) => {
     const parsed = ExceptionEntrySchema.safeParse(raw);
@@ -80,7 +89,14 @@ async function vectorsFor(environment: LocalEnvironment, options: AddExceptionOp
 
 /** `exceptions add`: registers an exception for the named ways in, until a date. */
 export async function addException(options: AddExceptionOptions, write: (t: string) => void): Promise<void> {
-  const environment = await openState(options.state);
+  await withState(options.state, (environment) => addTo(environment, options, write));
+}
+
+async function addTo(
+  environment: LocalEnvironment,
+  options: AddExceptionOptions,
+  write: (t: string) => void,
+): Promise<void> {
   const access = options.access ?? 'all';
   const vectors = (await vectorsFor(environment, options)).filter(
     (v) => access === 'all' || v.access === access,
@@ -108,7 +124,6 @@ export async function addException(options: AddExceptionOptions, write: (t: stri
     source: 'registry',
   });
   await environment.store.putException(entry);
-  await environment.save();
   write(
     `added exception ${entry.id} on ${entry.bucket} for ${vectors.length} way(s) in, until ${entry.expiry}\n`,
   );
@@ -119,9 +134,9 @@ export async function removeException(
   options: { state: string; id: string },
   write: (t: string) => void,
 ): Promise<void> {
-  const environment = await openState(options.state);
-  if (!(await environment.store.removeException(options.id)))
-    throw new InvalidInputError(`no exception ${options.id}`);
-  await environment.save();
+  const removed = await withState(options.state, (environment) =>
+    environment.store.removeException(options.id),
+  );
+  if (!removed) throw new InvalidInputError(`no exception ${options.id}`);
   write(`removed exception ${options.id}\n`);
 }

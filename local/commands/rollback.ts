@@ -31,8 +31,7 @@ export async function runRollbackCommand(
     incidentId: options.incident,
     by: options.by ?? userInfo().username,
     exceptionDays: options.exceptionDays ?? config.exceptions.rollbackDays,
-  });
-  await environment.save();
+  }).finally(() => environment.close());
   if (options.json) {
     write(`${JSON.stringify(result.incident.remediation?.rollback ?? null, null, 2)}\n`);
   } else {

@@ -52,7 +52,7 @@ export async function runSimulateCommand(
     write(`${JSON.stringify(run.result, null, 2)}\n`);
   } else {
     write(describeRun(run, events));
-    const incidents = await run.environment.store.listIncidents();
+    const { incidents } = run;
     if (incidents.length > 0)
       write(`\nIncidents in the state folder:\n${incidents.map(describeIncident).join('\n')}\n`);
   }

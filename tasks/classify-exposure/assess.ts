@@ -38,9 +38,19 @@ export function couldNotFullyAssess(verdict: ExposureVerdict): boolean {
   return verdict.unknown.some((u) => !u.why.startsWith('NoSuchKey'));
 }
 
+/**
+ * Adds events not yet recorded. Deliveries arrive out of order, so one that joins late may be
+ * the earliest call: the exposure's start (`eventTime`) is the earliest event recorded.
+ */
 function withEvents(incident: Incident, events: readonly IncidentEvent[]): Incident {
   const known = new Set(incident.events.map((e) => e.eventID));
-  return { ...incident, events: [...incident.events, ...events.filter((e) => !known.has(e.eventID))] };
+  const added = events.filter((e) => !known.has(e.eventID));
+  const eventTime = [incident.timings.eventTime, ...added.map((e) => e.time)].sort()[0];
+  return {
+    ...incident,
+    events: [...incident.events, ...added],
+    timings: { ...incident.timings, eventTime: eventTime ?? incident.timings.eventTime },
+  };
 }
 
 function eventList(events: readonly IncidentEvent[]): string {
@@ -104,6 +114,7 @@ function newIncident(input: AssessInput, summary: string): Incident {
         what: `opened: ${summary}${previous ? `; follows incident ${previous}` : ''} (events: ${eventList(input.events)})`,
       },
     ],
+    version: 0,
   };
 }
 

@@ -11,6 +11,8 @@ import { ResponderError } from '../shared/errors.js';
  * of the first offending field, as it also appears in the message.
  */
 export class MalformedEventError extends ResponderError {
+  override name = 'MalformedEventError';
+
   constructor(
     readonly field: string,
     message: string,
@@ -26,6 +28,8 @@ export class MalformedEventError extends ResponderError {
  * of {@link MalformedEventError} so code can treat both alike; the ASL still names it separately.
  */
 export class MissingBucketError extends MalformedEventError {
+  override name = 'MissingBucketError';
+
   constructor(
     readonly eventID: string,
     readonly eventName: string,

@@ -11,6 +11,8 @@ import { ResponderError } from '../shared/errors.js';
  * or configuration set. `code` is the SES exception name.
  */
 export class EmailRejectedError extends ResponderError {
+  override name = 'EmailRejectedError';
+
   constructor(
     readonly code: string,
     message: string,
@@ -25,6 +27,8 @@ export class EmailRejectedError extends ResponderError {
  * before SES is called, so a missing recipient list is a visible failure, not a silent no-op.
  */
 export class NoRecipientsError extends ResponderError {
+  override name = 'NoRecipientsError';
+
   constructor(readonly subject: string) {
     super(`no email recipients are configured for the message "${subject}"`);
   }

@@ -4,7 +4,9 @@ import { type BucketAccessSnapshotInput, BucketAccessSnapshotSchema } from '../s
 import { InvalidInputError, ResponderError } from '../shared/errors.js';
 
 /** The backup could not be written: nothing is changed without one. */
-export class BackupFailedError extends ResponderError {}
+export class BackupFailedError extends ResponderError {
+  override name = 'BackupFailedError';
+}
 
 export const BACKUP_FORMAT = 's3-exposure-backup/1';
 

@@ -13,6 +13,8 @@ import type { RemediationAction } from './plan.js';
  * `applied` lists what had already been changed, so the person knows the bucket's state.
  */
 export class RemediationApplyError extends ResponderError {
+  override name = 'RemediationApplyError';
+
   constructor(
     /** The change S3 refused. */
     readonly action: RemediationAction,
@@ -37,4 +39,6 @@ export class RemediationApplyError extends ResponderError {
  * A plan cannot be made safely from the snapshot: for example bucket Block Public Access was
  * not read, so a PutPublicAccessBlock (which replaces all four flags) could turn a flag off.
  */
-export class RemediationPlanError extends ResponderError {}
+export class RemediationPlanError extends ResponderError {
+  override name = 'RemediationPlanError';
+}

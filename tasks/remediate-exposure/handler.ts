@@ -11,7 +11,9 @@ import { describeAction, planRemediation } from './plan.js';
 import { rereadIncidentBucket } from './reread.js';
 
 /** The bucket could not be fully read just before acting: the responder never acts on a partial view. */
-export class RemediationBlockedError extends ResponderError {}
+export class RemediationBlockedError extends ResponderError {
+  override name = 'RemediationBlockedError';
+}
 
 /**
  * RemediateExposure: classify again just before writing, plan the smallest change for the
@@ -92,8 +94,7 @@ export const remediateExposure: TaskHandler = async (input, deps) => {
       rollback: null,
     },
   };
-  incident = withHistory(incident, now, `backup written to ${location}`);
-  await deps.store.putIncident(incident);
+  incident = await deps.store.putIncident(withHistory(incident, now, `backup written to ${location}`));
 
   const applied = await applyPlan(deps.clientsFor(region).s3, plan, { bucket, accountId: decided.accountId });
   const done = applied.map((a) => `${a.outcome}: ${a.error ?? a.action.kind}`).join('; ');

@@ -12,7 +12,9 @@ import { bucketConsoleUrl, buildFailureFinding, executionConsoleUrl } from '../w
 import { importFindings } from '../write-finding/security-hub.js';
 
 /** Both ways of telling anyone failed: the execution ends in FailureNotReported, the alarm's case. */
-export class FailureNotReportedError extends ResponderError {}
+export class FailureNotReportedError extends ResponderError {
+  override name = 'FailureNotReportedError';
+}
 
 /**
  * Whatever the state was when the failure happened: the raw event when NormalizeEvent failed, the

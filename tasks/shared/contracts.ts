@@ -329,5 +329,10 @@ export const IncidentSchema = z.object({
   escalation: z.string().nullable().default(null),
   /** What happened, in order, in plain words: the audit trail (Security Hub keeps findings ~90 days). */
   history: z.array(z.object({ at: z.string(), what: z.string() })),
+  /**
+   * The store's version of this record: 0 until it is first stored. A write names the version it
+   * read, and loses (ConcurrentUpdateError) if another write came first.
+   */
+  version: z.number().int().min(0).default(0),
 });
 export type Incident = z.infer<typeof IncidentSchema>;

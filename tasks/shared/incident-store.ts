@@ -1,9 +1,10 @@
 /**
- * Where incidents, leases and the events behind them live: DynamoDB in AWS, the state folder
- * locally. Every operation is atomic, because executions of one bucket overlap.
+ * Where incidents, leases and the events behind them live: one DynamoDB table, the stack's in
+ * AWS and the same code on dynalite locally (`store/dynamo-incident-store.ts`). Every operation
+ * is a conditional write or a read, because executions of one bucket overlap, and every one is
+ * safe to repeat, because Step Functions runs a task again after it may have written.
  */
 import type { Incident, IncidentEvent } from './contracts.js';
-import type { ExceptionEntry } from './exceptions.js';
 
 /** What registering an event told this execution. */
 export type Registration =
@@ -14,6 +15,23 @@ export type Registration =
   | { readonly role: 'duplicate'; readonly holder: string };
 
 export type ReleaseOutcome = 'released' | 'moreEvents' | 'notHeld';
+
+/** A bucket's lease as stored, for the CLI, the console and tests. */
+export interface LeaseView {
+  readonly holder: string;
+  readonly expiresAt: string;
+  /** Raised by every registration; the holder's release is conditional on it. */
+  readonly seq: number;
+  /** Events waiting on the lease, in the order they registered. */
+  readonly pending: IncidentEvent[];
+}
+
+/** A failed call (CloudTrail `errorCode`), kept as evidence: somebody tried. */
+export interface Attempt {
+  readonly bucket: string;
+  readonly event: IncidentEvent;
+  readonly errorCode: string;
+}
 
 export interface RegisterInput {
   readonly bucket: string;
@@ -50,18 +68,27 @@ export interface IncidentStore {
    * bucket takes them over at once instead of waiting for the lease to expire.
    */
   abandonLease(bucket: string, executionId: string): Promise<boolean>;
+  /** The bucket's lease and the events waiting on it, or null when nobody holds it. */
+  getLease(bucket: string): Promise<LeaseView | null>;
   /** A failed call (errorCode) is kept as an attempt: evidence, not a change. */
   recordAttempt(bucket: string, event: IncidentEvent, errorCode: string): Promise<void>;
+  /** Attempts recorded, oldest first; of one bucket when given. */
+  listAttempts(bucket?: string): Promise<Attempt[]>;
   getOpenIncident(bucket: string): Promise<Incident | null>;
   /** The most recent incident of a bucket, open or closed. */
   getLatestIncident(bucket: string): Promise<Incident | null>;
   getIncident(incidentId: string): Promise<Incident | null>;
-  /** Creates or replaces an incident; at most one OPEN incident per bucket. */
-  putIncident(incident: Incident): Promise<void>;
+  /**
+   * Creates (version 0) or replaces the version that was read, and returns the incident with its
+   * new version. A lost race throws ConcurrentUpdateError; a second OPEN incident for a bucket
+   * throws IncidentConflictError.
+   */
+  putIncident(incident: Incident): Promise<Incident>;
   /** Incidents, oldest first; of one bucket when `bucket` is given. */
   listIncidents(filter?: { readonly bucket?: string }): Promise<Incident[]>;
   /** The exception registry as stored: entries are validated by the reader, so a malformed one is reported. */
   listExceptions(): Promise<unknown[]>;
-  putException(entry: ExceptionEntry): Promise<void>;
+  /** Adds or replaces an entry (by id); the world file's entries go in as they are, malformed or not. */
+  putException(entry: unknown): Promise<void>;
   removeException(id: string): Promise<boolean>;
 }

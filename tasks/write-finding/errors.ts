@@ -27,13 +27,17 @@ function listFailures(failures: readonly FindingFailure[]): string {
  * Security Hub is not enabled (the account is not subscribed) in this Region. Retrying does not
  * help: the workflow records the problem and the alert says where the finding is missing.
  */
-export class SecurityHubNotEnabledError extends ResponderError {}
+export class SecurityHubNotEnabledError extends ResponderError {
+  override name = 'SecurityHubNotEnabledError';
+}
 
 /**
  * BatchImportFindings answered 200 but refused some findings (`FailedCount > 0`). Security Hub
  * reports these in the body, not as an exception, so without this check they would be lost.
  */
 export class FindingImportError extends ResponderError {
+  override name = 'FindingImportError';
+
   constructor(
     readonly failedCount: number,
     readonly failures: readonly FindingFailure[],
@@ -48,6 +52,8 @@ export class FindingImportError extends ResponderError {
 
 /** BatchUpdateFindings left findings unprocessed (for example ConcurrentUpdateError or FindingNotFound). */
 export class FindingUpdateError extends ResponderError {
+  override name = 'FindingUpdateError';
+
   constructor(readonly failures: readonly FindingFailure[]) {
     super(`Security Hub did not update ${failures.length} finding(s): ${listFailures(failures)}`);
   }

@@ -9,14 +9,12 @@ import {
   PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../local/defaults.js';
-import { LocalEnvironment } from '../../local/environment.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
 import { remediateExposure } from '../../tasks/remediate-exposure/handler.js';
 import { rollbackIncident } from '../../tasks/rollback/rollback.js';
 import type { TaskHandler } from '../../tasks/shared/task-deps.js';
 import { verifyRemediation } from '../../tasks/verify-remediation/handler.js';
-import { PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
+import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 const BUCKET = 'acme-public-assets';
 const EVIDENCE = 's3-exposure-evidence-111122223333-us-east-1';
@@ -78,10 +76,6 @@ function changeBefore(
     await change(deps);
     return handler(input, deps);
   };
-}
-
-async function environmentFor(stateDir: string): Promise<LocalEnvironment> {
-  return LocalEnvironment.open({ stateDir, world: world(), config: defaultConfig() });
 }
 
 describe('remediation', () => {
@@ -153,7 +147,7 @@ describe('remediation', () => {
     const stateDir = await tempStateDir();
     const first = await run([publicPolicyEvent()], { stateDir, mode: 'notify' });
     const vectors = first.result.executions[0]?.incident?.verdict.vectors ?? [];
-    const environment = await environmentFor(stateDir);
+    const environment = await openState(stateDir);
     await environment.store.putException({
       id: 'exc-website',
       bucket: BUCKET,
@@ -166,7 +160,7 @@ describe('remediation', () => {
     // The open incident is answered; a new episode shows the exception at work.
     const open = await environment.store.getOpenIncident(BUCKET);
     if (open) await environment.store.putIncident({ ...open, status: 'CLOSED', closedReason: 'NOT_PUBLIC' });
-    await environment.save();
+    await environment.close();
 
     const { result } = await run([publicPolicyEvent()], { stateDir, mode: 'auto' });
     const [execution] = result.executions;
@@ -199,7 +193,7 @@ describe('remediation', () => {
   it('an exposure wider than the exception (public write where it covers read) is not covered', async () => {
     const stateDir = await tempStateDir();
     const first = await run([publicPolicyEvent()], { stateDir, mode: 'notify' });
-    const environment = await environmentFor(stateDir);
+    const environment = await openState(stateDir);
     await environment.store.putException({
       id: 'exc-read-only',
       bucket: BUCKET,
@@ -209,7 +203,7 @@ describe('remediation', () => {
       expiry: '2099-01-01T00:00:00.000Z',
       source: 'registry',
     });
-    await environment.save();
+    await environment.close();
     const widen = sampleEvent('put-bucket-acl-canned', (e) => {
       e.detail.requestParameters.bucketName = BUCKET;
       e.detail.requestParameters['x-amz-acl'] = ['public-read-write'];
@@ -385,10 +379,10 @@ describe('remediation', () => {
       )
     ).snapshot.bucketPolicy;
 
-    const environment = await environmentFor(stateDir);
+    const environment = await openState(stateDir);
     const clients = environment.sandbox.clients();
     const result = await rollbackIncident(environment.deps, { incidentId, by: 'dana', exceptionDays: 7 });
-    await environment.save();
+    await environment.close();
     expect(result.restore.refused).toEqual([]);
     expect(result.comparison).toMatchObject({ sameMeaning: true, policyBytesEqual: true });
     expect(result.exception).toMatchObject({
@@ -410,7 +404,7 @@ describe('remediation', () => {
     const stateDir = await tempStateDir();
     const first = await run([publicPolicyEvent()], { stateDir, mode: 'auto' });
     const incidentId = first.result.executions[0]?.incident?.incidentId ?? '';
-    const environment = await environmentFor(stateDir);
+    const environment = await openState(stateDir);
     environment.sandbox.world.accountPublicAccessBlock = {
       BlockPublicAcls: false,
       IgnorePublicAcls: false,

@@ -4,9 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../local/defaults.js';
-import { LocalEnvironment } from '../../local/environment.js';
-import { onBucket, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
+import { onBucket, openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 const ACL_READ = {
   Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' },
@@ -82,13 +80,13 @@ describe('workflow scenarios', () => {
   });
 
   it('a failed call is recorded as an attempt and changes nothing', async () => {
-    const simulation = await run([sampleEvent('failed-put-bucket-policy')]);
+    const simulation = await run([sampleEvent('failed-put-bucket-policy')], { keepOpen: true });
     expect(simulation.result.executions[0]).toMatchObject({
       path: PATHS.ignored,
       status: 'SUCCEEDED',
       incident: null,
     });
-    expect(simulation.environment.store.attempts()).toEqual([
+    expect(await simulation.environment.store.listAttempts()).toEqual([
       expect.objectContaining({ bucket: 'acme-reports', errorCode: 'AccessDenied' }),
     ]);
     expect(simulation.result.world.buckets['acme-reports']?.policy).toBeNull();
@@ -191,9 +189,9 @@ describe('workflow scenarios', () => {
   it('a bucket deleted meanwhile: the open incident closes as BUCKET_DELETED', async () => {
     const stateDir = await tempStateDir();
     await run([sampleEvent('put-bucket-policy-public')], { stateDir });
-    const environment = await LocalEnvironment.open({ stateDir, world: world(), config: defaultConfig() });
+    const environment = await openState(stateDir);
     delete environment.sandbox.world.buckets['acme-public-assets'];
-    await environment.save();
+    await environment.close();
     const { result } = await run([sampleEvent('put-bucket-acl-canned', onBucket('acme-public-assets'))], {
       stateDir,
     });
@@ -252,13 +250,9 @@ describe('workflow scenarios', () => {
       expect.objectContaining({ to: 'cloud-ops@example.com', subject: expect.stringMatching(/failed/i) }),
     ]);
     // The lease was given up: once the service is back, the next event is answered at once.
-    const environment = await LocalEnvironment.open({
-      stateDir: simulation.stateDir,
-      world: world(),
-      config: defaultConfig(),
-    });
+    const environment = await openState(simulation.stateDir);
     environment.sandbox.world.faults.length = 0;
-    await environment.save();
+    await environment.close();
     const next = await run([sampleEvent('put-bucket-policy-public')], { stateDir: simulation.stateDir });
     expect(next.result.executions[0]?.path).toEqual(PATHS.reported);
   });
@@ -282,7 +276,6 @@ describe('workflow scenarios', () => {
       (c) => c.path.at(-1) === 'ResponseComplete' && c.path.includes('WriteFinding'),
     );
     expect(reported).toHaveLength(1);
-    const incidents = await simulation.environment.store.listIncidents();
-    expect(incidents.map((i) => i.bucket)).toEqual(['acme-logs']);
+    expect(simulation.incidents.map((i) => i.bucket)).toEqual(['acme-logs']);
   });
 });

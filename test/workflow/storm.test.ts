@@ -2,13 +2,13 @@
  * Coalescing: storms of events for one bucket, duplicate deliveries, out-of-order arrival,
  * events that join while the owner works, and a bucket with 1,000 affected objects.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultConfig } from '../../local/defaults.js';
 import { LocalEnvironment } from '../../local/environment.js';
 import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
 import { notifyRecipients } from '../../tasks/notify-recipients/handler.js';
 import type { TaskHandler } from '../../tasks/shared/task-deps.js';
-import { PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
+import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 const STATE_LIMIT_BYTES = 256 * 1024;
 
@@ -65,6 +65,7 @@ describe('event storms', () => {
       config: defaultConfig(),
       handlers: { NotifyRecipients: notifyThenLetOneIn },
     });
+    onTestFinished(() => environment.close());
     environmentRef.current = environment;
     const first = sampleEvent('put-bucket-policy-public');
     applyEventToWorld(environment.sandbox, first);
@@ -89,12 +90,12 @@ describe('event storms', () => {
     const [incident] = await environment.store.listIncidents();
     expect(incident?.events.map((e) => e.eventID)).toContain(late.detail.eventID);
     expect(incident?.verdict.vectors.map((v) => v.source).sort()).toEqual(['bucketPolicy', 'objectAcl']);
-    expect(environment.store.lease('acme-public-assets')).toBeNull();
+    expect(await environment.store.getLease('acme-public-assets')).toBeNull();
   });
 
   it('a lease left by an execution that died is reclaimed once it expires, with its waiting events', async () => {
     const stateDir = await tempStateDir();
-    const environment = await LocalEnvironment.open({ stateDir, world: world(), config: defaultConfig() });
+    const environment = await openState(stateDir);
     const orphan = {
       eventID: 'orphaned-event',
       eventName: 'PutBucketAcl',
@@ -110,7 +111,7 @@ describe('event storms', () => {
       now: new Date(Date.now() - 3_600_000),
       leaseSeconds: 900,
     });
-    await environment.save();
+    await environment.close();
     const { result } = await run([sampleEvent('put-bucket-policy-public')], { stateDir });
     expect(result.executions[0]?.path).toEqual(PATHS.reported);
     expect(result.executions[0]?.incident?.events.map((e) => e.eventID)).toContain('orphaned-event');

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { defaultConfig, defaultWorld } from '../../local/defaults.js';
+import { LocalEnvironment } from '../../local/environment.js';
 import type { World } from '../../local/sandbox/world.js';
 import { type SimulateOptions, simulate } from '../../local/simulate.js';
 
@@ -44,15 +46,27 @@ export function world(change: (w: World) => void = () => {}): World {
   return w;
 }
 
-/** Runs events through the workflow on a fresh (or given) state folder. */
+/**
+ * Runs events through the workflow on a fresh (or given) state folder. With `keepOpen` the
+ * store stays readable until the test ends.
+ */
 export async function run(events: unknown[], options: Partial<SimulateOptions> = {}) {
-  return simulate({
+  const simulation = await simulate({
     world: world(),
     config: defaultConfig(),
     events,
     stateDir: await tempStateDir(),
     ...options,
   });
+  if (options.keepOpen) onTestFinished(() => simulation.environment.close());
+  return simulation;
+}
+
+/** Opens a state folder to change it between runs; closed when the test ends, or before by the test. */
+export async function openState(stateDir: string): Promise<LocalEnvironment> {
+  const environment = await LocalEnvironment.open({ stateDir, world: world(), config: defaultConfig() });
+  onTestFinished(() => environment.close());
+  return environment;
 }
 
 const START = ['NormalizeEvent', 'IsEventActionable?'];

@@ -24,8 +24,8 @@ const BPA_EVENT = 'put-bucket-public-access-block.json';
 
 let deps: TestDeps;
 
-beforeEach(() => {
-  deps = makeDeps();
+beforeEach(async () => {
+  deps = await makeDeps();
   mockAccountWithoutBlockPublicAccess(deps.mocks);
 });
 
@@ -98,7 +98,7 @@ describe('classifyExposureTask: what it reads', () => {
   });
 
   it('does not list objects when limits.objectScanLimit is 0', async () => {
-    deps = makeDeps({ config: { limits: { objectScanLimit: 0 } } });
+    deps = await makeDeps({ config: { limits: { objectScanLimit: 0 } } });
     mockAccountWithoutBlockPublicAccess(deps.mocks);
     bucket({ listing: { keys: ['a.csv'], truncated: false } });
 
@@ -108,7 +108,7 @@ describe('classifyExposureTask: what it reads', () => {
   });
 
   it('reports a bucket with more objects than limits.objectScanLimit as partial, naming ScanLimitReached', async () => {
-    deps = makeDeps({ config: { limits: { objectScanLimit: 2 } } });
+    deps = await makeDeps({ config: { limits: { objectScanLimit: 2 } } });
     mockAccountWithoutBlockPublicAccess(deps.mocks);
     bucket({
       listing: { keys: ['a.csv', 'b.csv'], truncated: true },
@@ -211,7 +211,7 @@ describe('classifyExposureTask: what it records', () => {
 
     await classify(await registeredState(POLICY_EVENT, deps));
 
-    expect(deps.store.lease(BUCKET)?.pending).toEqual([]);
+    expect((await deps.store.getLease(BUCKET))?.pending).toEqual([]);
   });
 });
 
@@ -229,7 +229,7 @@ describe('classifyExposureTask: failures', () => {
     const state = await registeredState(POLICY_EVENT, deps);
 
     await expect(classifyExposureTask(state, deps)).rejects.toHaveProperty('name', 'SlowDown');
-    expect(deps.store.lease(BUCKET)?.pending.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID]);
+    expect((await deps.store.getLease(BUCKET))?.pending.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID]);
   });
 
   it('throws LeaseLostError, reading nothing, when another execution reclaimed the lease', async () => {

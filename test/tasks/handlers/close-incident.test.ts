@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { closeIncident } from '../../../tasks/close-incident/handler.js';
 import type { WorkflowState } from '../../../tasks/shared/workflow-state.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { storeIncident } from '../../support/store.js';
 import {
   ACCOUNT_ID,
   assessedState,
@@ -30,9 +31,9 @@ let deps: TestDeps;
 let state: WorkflowState;
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   const incident = makeIncident({ findingId: FINDING_ID });
-  await deps.store.putIncident(incident);
+  await storeIncident(deps.store, incident);
   // The event that led here still waits on the lease: ClassifyExposure could not read a deleted bucket.
   const registered = await registeredState(EVENT, deps);
   state = { ...assessedState(registered, incident), close: { reason: 'BUCKET_DELETED' } };
@@ -79,7 +80,7 @@ describe('closeIncident', () => {
   it('takes the recorded events off the lease', async () => {
     await closeIncident(state, deps);
 
-    expect(deps.store.lease(BUCKET)?.pending).toEqual([]);
+    expect((await deps.store.getLease(BUCKET))?.pending).toEqual([]);
   });
 
   it('throws LeaseLostError, closing nothing, when another execution holds the lease', async () => {
@@ -182,7 +183,7 @@ describe('closeIncident', () => {
   });
 
   it('calls Security Hub not at all when the incident has no finding', async () => {
-    await deps.store.putIncident(makeIncident({ findingId: null }));
+    await storeIncident(deps.store, makeIncident({ findingId: null }));
 
     await closeIncident(state, deps);
 
@@ -191,7 +192,7 @@ describe('closeIncident', () => {
   });
 
   it('calls nothing when the bucket has no open incident', async () => {
-    await deps.store.putIncident(makeIncident({ status: 'CLOSED', closedReason: 'NOT_PUBLIC' }));
+    await storeIncident(deps.store, makeIncident({ status: 'CLOSED', closedReason: 'NOT_PUBLIC' }));
 
     await expect(closeIncident(state, deps)).resolves.toEqual(state);
     expect(deps.mocks.securityHub.calls()).toEqual([]);
@@ -199,10 +200,10 @@ describe('closeIncident', () => {
   });
 
   it('still takes the waiting events off the lease when there is no open incident', async () => {
-    await deps.store.putIncident(makeIncident({ status: 'CLOSED', closedReason: 'NOT_PUBLIC' }));
+    await storeIncident(deps.store, makeIncident({ status: 'CLOSED', closedReason: 'NOT_PUBLIC' }));
 
     await closeIncident(state, deps);
 
-    expect(deps.store.lease(BUCKET)?.pending).toEqual([]);
+    expect((await deps.store.getLease(BUCKET))?.pending).toEqual([]);
   });
 });

@@ -42,7 +42,7 @@ let deps: TestDeps;
 let state: WorkflowState;
 
 async function setUp(overrides: DepsOverrides = {}): Promise<void> {
-  deps = makeDeps(overrides);
+  deps = await makeDeps(overrides);
   state = await stateFor(EVENT, deps);
   const { s3, sfn } = deps.mocks;
   mockAccountWithoutBlockPublicAccess(deps.mocks);

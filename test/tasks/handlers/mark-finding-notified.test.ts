@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { markFindingNotified } from '../../../tasks/mark-finding-notified/handler.js';
 import type { WorkflowState } from '../../../tasks/shared/workflow-state.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { storeIncident } from '../../support/store.js';
 import { ACCOUNT_ID, assessedState, makeDeps, stateFor, type TestDeps } from './support.js';
 
 const FINDING_ID = `s3-exposure-responder/us-east-1/${ACCOUNT_ID}/${INCIDENT_ID}`;
@@ -12,9 +13,9 @@ let deps: TestDeps;
 let state: WorkflowState;
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   const incident = makeIncident({ findingId: FINDING_ID });
-  await deps.store.putIncident(incident);
+  await storeIncident(deps.store, incident);
   state = {
     ...assessedState(await stateFor('put-object-acl-body.json', deps), incident),
     finding: { findingId: FINDING_ID, written: true, problem: null },
@@ -69,7 +70,7 @@ describe('markFindingNotified', () => {
   });
 
   it('calls nothing when there is no finding Id', async () => {
-    await deps.store.putIncident(makeIncident({ findingId: null }));
+    await storeIncident(deps.store, makeIncident({ findingId: null }));
     const noFinding = { ...state, finding: { findingId: null, written: false, problem: 'not enabled' } };
 
     await expect(markFindingNotified(noFinding, deps)).resolves.toEqual(noFinding);

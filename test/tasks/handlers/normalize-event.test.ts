@@ -4,8 +4,8 @@ import { EXECUTION_A, eventFor, makeDeps, OWN_ROLE, readEvent, stateFor, type Te
 
 let deps: TestDeps;
 
-beforeEach(() => {
-  deps = makeDeps();
+beforeEach(async () => {
+  deps = await makeDeps();
 });
 
 describe('normalizeEvent', () => {
@@ -42,7 +42,7 @@ describe('normalizeEvent', () => {
       kind: 'ignore',
       reason: 'failed call (AccessDenied): recorded as an attempt, nothing changed',
     });
-    expect(deps.store.attempts()).toEqual([
+    expect(await deps.store.listAttempts()).toEqual([
       {
         bucket: 'acme-reports',
         errorCode: 'AccessDenied',
@@ -70,7 +70,7 @@ describe('normalizeEvent', () => {
 
     expect(state.intake).toEqual({ kind: 'ignore', reason: 'GetObject does not change exposure' });
     expect(state.trigger).toBeNull();
-    expect(deps.store.attempts()).toEqual([]);
+    expect(await deps.store.listAttempts()).toEqual([]);
   });
 
   it('hands an account-level change on for fan-out, keeping the event', async () => {

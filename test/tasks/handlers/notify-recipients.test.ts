@@ -4,6 +4,7 @@ import { notifyRecipients } from '../../../tasks/notify-recipients/handler.js';
 import type { Incident } from '../../../tasks/shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { storeIncident } from '../../support/store.js';
 import { assessedState, makeDeps, RECIPIENT, stateFor, type TestDeps } from './support.js';
 
 const FINDING_ERROR = {
@@ -22,9 +23,9 @@ let incident: Incident;
 let state: WorkflowState;
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   incident = makeIncident();
-  await deps.store.putIncident(incident);
+  await storeIncident(deps.store, incident);
   state = assessedState(await stateFor('put-object-acl-body.json', deps), incident);
   deps.mocks.ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
 });
@@ -61,7 +62,7 @@ describe('notifyRecipients', () => {
   });
 
   it('keeps the first notifiedAt when the alert goes out again', async () => {
-    await deps.store.putIncident(makeIncident({ timings: { notifiedAt: '2024-05-14T10:00:00.000Z' } }));
+    await storeIncident(deps.store, makeIncident({ timings: { notifiedAt: '2024-05-14T10:00:00.000Z' } }));
 
     await notifyRecipients(state, deps);
 

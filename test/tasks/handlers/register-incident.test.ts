@@ -10,12 +10,12 @@ const BPA_EVENT_ID = '334c9e50-d847-42d8-b382-a6bcf4f3fea2';
 
 let deps: TestDeps;
 
-beforeEach(() => {
-  deps = makeDeps();
+beforeEach(async () => {
+  deps = await makeDeps();
 });
 
-function pendingIds(): string[] {
-  return deps.store.lease(BUCKET)?.pending.map((e) => e.eventID) ?? [];
+async function pendingIds(): Promise<string[]> {
+  return (await deps.store.getLease(BUCKET))?.pending.map((e) => e.eventID) ?? [];
 }
 
 describe('registerIncident', () => {
@@ -23,11 +23,11 @@ describe('registerIncident', () => {
     const state = await registeredState(POLICY_EVENT, deps);
 
     expect(state.registration).toEqual({ role: 'owner', holder: null });
-    expect(deps.store.lease(BUCKET)).toMatchObject({
+    expect(await deps.store.getLease(BUCKET)).toMatchObject({
       holder: EXECUTION_A,
       expiresAt: '2024-05-14T11:15:00.000Z',
     });
-    expect(pendingIds()).toEqual([POLICY_EVENT_ID]);
+    expect(await pendingIds()).toEqual([POLICY_EVENT_ID]);
   });
 
   it('lets a second execution with another event join, naming the holder', async () => {
@@ -36,8 +36,8 @@ describe('registerIncident', () => {
     const state = await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
 
     expect(state.registration).toEqual({ role: 'joined', holder: EXECUTION_A });
-    expect(deps.store.lease(BUCKET)?.holder).toBe(EXECUTION_A);
-    expect(pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
+    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_A);
+    expect(await pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
   });
 
   it('calls the same event from another execution a duplicate', async () => {
@@ -46,7 +46,7 @@ describe('registerIncident', () => {
     const state = await registeredState(POLICY_EVENT, deps, { executionId: EXECUTION_B });
 
     expect(state.registration).toEqual({ role: 'duplicate', holder: EXECUTION_A });
-    expect(pendingIds()).toEqual([POLICY_EVENT_ID]);
+    expect(await pendingIds()).toEqual([POLICY_EVENT_ID]);
   });
 
   it('recognises a retry of the same execution as the owner, without a second pending event', async () => {
@@ -56,7 +56,7 @@ describe('registerIncident', () => {
     const retried = await registerIncident(normalized, deps);
 
     expect(retried).toMatchObject({ registration: { role: 'owner', holder: null } });
-    expect(pendingIds()).toEqual([POLICY_EVENT_ID]);
+    expect(await pendingIds()).toEqual([POLICY_EVENT_ID]);
   });
 
   it('reclaims an expired lease and keeps the events waiting on it', async () => {
@@ -66,8 +66,8 @@ describe('registerIncident', () => {
     const state = await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
 
     expect(state.registration).toEqual({ role: 'owner', holder: null });
-    expect(deps.store.lease(BUCKET)?.holder).toBe(EXECUTION_B);
-    expect(pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
+    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_B);
+    expect(await pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
   });
 
   it('rejects a state without a bucket as InvalidInputError', async () => {

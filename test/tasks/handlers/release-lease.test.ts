@@ -9,8 +9,8 @@ const BPA_EVENT = 'put-bucket-public-access-block.json';
 
 let deps: TestDeps;
 
-beforeEach(() => {
-  deps = makeDeps();
+beforeEach(async () => {
+  deps = await makeDeps();
 });
 
 /** Registers the policy event for execution A and records its events, as ClassifyExposure does. */
@@ -36,7 +36,7 @@ describe('releaseLease', () => {
     const next = await release(state);
 
     expect(next.lease).toEqual({ outcome: 'released' });
-    expect(deps.store.lease(BUCKET)).toBeNull();
+    expect(await deps.store.getLease(BUCKET)).toBeNull();
   });
 
   it('keeps the lease and answers moreEvents when another event joined', async () => {
@@ -46,7 +46,7 @@ describe('releaseLease', () => {
     const next = await release(state);
 
     expect(next.lease).toEqual({ outcome: 'moreEvents' });
-    expect(deps.store.lease(BUCKET)?.holder).toBe(EXECUTION_A);
+    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_A);
   });
 
   it('answers notHeld when another execution holds the lease, and leaves it alone', async () => {
@@ -56,7 +56,7 @@ describe('releaseLease', () => {
     const next = await release(other);
 
     expect(next.lease).toEqual({ outcome: 'notHeld' });
-    expect(deps.store.lease(BUCKET)?.holder).toBe(EXECUTION_A);
+    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_A);
   });
 
   it('answers moreEvents while the events it read are not yet recorded', async () => {

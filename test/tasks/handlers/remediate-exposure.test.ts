@@ -7,6 +7,7 @@ import type { Incident } from '../../../tasks/shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { OWNER_CANONICAL, ownerGrant } from '../../support/snapshots.js';
+import { storeIncident } from '../../support/store.js';
 import {
   BUCKET,
   type BucketNow,
@@ -44,7 +45,7 @@ async function decided(then: BucketNow): Promise<Incident> {
   bucketIs(then);
   const { verdict } = await rereadIncidentBucket(deps.clients, makeIncident(), 8);
   const incident = makeIncident({ verdict, mode: 'auto' });
-  await deps.store.putIncident(incident);
+  await storeIncident(deps.store, incident);
   state = assessedState(await stateFor(EVENT, deps), incident);
   return incident;
 }
@@ -66,7 +67,7 @@ async function saved(): Promise<Incident | null> {
 }
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   await decided({ policy: 'mixed', publicBucketAcl: true });
 });
 
@@ -222,7 +223,7 @@ describe('remediateExposure', () => {
   });
 
   describe('when the backup cannot be written', () => {
-    beforeEach(() => {
+    beforeEach(async () => {
       bucketIs({ policy: 'mixed', publicBucketAcl: true });
       deps.mocks.s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
     });

@@ -26,7 +26,7 @@ let deps: TestDeps;
 let state: WorkflowState;
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   state = { ...(await registeredState('put-bucket-policy-public.json', deps)), error: ERROR };
   deps.mocks.securityHub
     .on(BatchImportFindingsCommand)
@@ -111,7 +111,7 @@ describe('reportFailure', () => {
     });
 
     expect(next.registration).toEqual({ role: 'owner', holder: null });
-    expect(deps.store.lease(BUCKET)?.pending.map((e) => e.eventID)).toEqual([
+    expect((await deps.store.getLease(BUCKET))?.pending.map((e) => e.eventID)).toEqual([
       'cd849c53-7932-4d49-934a-269d29776789',
       '334c9e50-d847-42d8-b382-a6bcf4f3fea2',
     ]);

@@ -1,6 +1,6 @@
 /**
- * The harness of the handler tests: real SDK clients wrapped by `aws-sdk-client-mock`, an
- * in-memory incident store, a fixed clock, and states made by running NormalizeEvent (and
+ * The harness of the handler tests: real SDK clients wrapped by `aws-sdk-client-mock`, the real
+ * DynamoDB incident store on an in-memory dynalite (a table per test), a fixed clock, and states made by running NormalizeEvent (and
  * RegisterIncident) on the sample events, so every test starts from a state the workflow makes.
  */
 import { readFileSync } from 'node:fs';
@@ -28,16 +28,17 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { type Mock, vi } from 'vitest';
 import { z } from 'zod';
-import { LocalIncidentStore } from '../../../local/store/local-incident-store.js';
 import { normalizeEvent } from '../../../tasks/normalize-event/handler.js';
 import { registerIncident } from '../../../tasks/register-incident/handler.js';
 import type { AwsClients } from '../../../tasks/shared/aws-clients.js';
 import { FixedClock } from '../../../tasks/shared/clock.js';
 import { parseConfig, type ResponderConfigInput } from '../../../tasks/shared/config.js';
 import type { Incident } from '../../../tasks/shared/contracts.js';
+import type { DynamoIncidentStore } from '../../../tasks/shared/store/dynamo-incident-store.js';
 import type { TaskDeps } from '../../../tasks/shared/task-deps.js';
 import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
 import { acl, groupGrant, ownership, PUBLIC_READ, policy } from '../../support/snapshots.js';
+import { freshStore } from '../../support/store.js';
 
 export const ACCOUNT_ID = '111122223333';
 export const REGION = 'us-east-1';
@@ -74,7 +75,7 @@ export interface Mocks {
 
 /** TaskDeps whose store, clock and clients a test can inspect. */
 export interface TestDeps extends TaskDeps {
-  readonly store: LocalIncidentStore;
+  readonly store: DynamoIncidentStore;
   readonly clock: FixedClock;
   /** Returns the same mocked clients for every Region, and records which Regions were asked for. */
   readonly clientsFor: Mock<(region: string) => AwsClients>;
@@ -84,14 +85,14 @@ export interface TestDeps extends TaskDeps {
 export interface DepsOverrides {
   /** Merged over the base configuration (top-level keys replace). */
   readonly config?: Partial<ResponderConfigInput>;
-  readonly store?: LocalIncidentStore;
+  readonly store?: DynamoIncidentStore;
   readonly clock?: FixedClock;
 }
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
 /** Fresh clients and stubs, an empty store and a clock at {@link START}. */
-export function makeDeps(overrides: DepsOverrides = {}): TestDeps {
+export async function makeDeps(overrides: DepsOverrides = {}): Promise<TestDeps> {
   const options = { region: REGION, credentials, maxAttempts: 1 };
   const clients: AwsClients = {
     s3: new S3Client(options),
@@ -110,7 +111,7 @@ export function makeDeps(overrides: DepsOverrides = {}): TestDeps {
   return {
     clients,
     clientsFor: vi.fn((_region: string) => clients),
-    store: overrides.store ?? LocalIncidentStore.empty(),
+    store: overrides.store ?? (await freshStore()),
     clock: overrides.clock ?? new FixedClock(START),
     config: parseConfig({ ...BASE_CONFIG, ...overrides.config }),
     accountId: ACCOUNT_ID,

@@ -45,7 +45,7 @@ async function saved(): Promise<Incident | null> {
 }
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   incident = makeIncident({ response: 'EXCEPTED' });
   await deps.store.putIncident(incident);
   await deps.store.putException(
@@ -136,7 +136,7 @@ describe('suppressFinding', () => {
   });
 
   describe('when Security Hub is not enabled', () => {
-    beforeEach(() => {
+    beforeEach(async () => {
       deps.mocks.securityHub.on(BatchImportFindingsCommand).rejects(notSubscribed());
     });
 

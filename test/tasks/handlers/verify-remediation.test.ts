@@ -59,7 +59,7 @@ async function saved(): Promise<Incident | null> {
 }
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   incident = await remediatedIncident();
   await deps.store.putIncident(incident);
   state = afterRemediation(assessedState(await stateFor(EVENT, deps), incident), 0);
@@ -117,7 +117,7 @@ describe('verifyRemediation', () => {
   });
 
   describe('when a fixed way in is still visible', () => {
-    beforeEach(() => {
+    beforeEach(async () => {
       bucketIs({ policy: 'mixed' });
       state = afterRemediation(state, 2);
     });

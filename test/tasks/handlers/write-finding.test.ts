@@ -4,6 +4,7 @@ import type { Incident } from '../../../tasks/shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
 import { writeFinding } from '../../../tasks/write-finding/handler.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { storeIncident } from '../../support/store.js';
 import { ACCOUNT_ID, assessedState, makeDeps, stateFor, type TestDeps } from './support.js';
 
 const FINDING_ID = `s3-exposure-responder/us-east-1/${ACCOUNT_ID}/${INCIDENT_ID}`;
@@ -13,9 +14,9 @@ let incident: Incident;
 let state: WorkflowState;
 
 beforeEach(async () => {
-  deps = makeDeps();
+  deps = await makeDeps();
   incident = makeIncident();
-  await deps.store.putIncident(incident);
+  await storeIncident(deps.store, incident);
   state = assessedState(await stateFor('put-object-acl-body.json', deps), incident);
   deps.mocks.securityHub
     .on(BatchImportFindingsCommand)
@@ -59,7 +60,7 @@ describe('writeFinding', () => {
   });
 
   it('records a refresh when the incident already has its finding', async () => {
-    await deps.store.putIncident({ ...incident, findingId: FINDING_ID });
+    await storeIncident(deps.store, { ...incident, findingId: FINDING_ID });
 
     await writeFinding(state, deps);
 
