@@ -4,7 +4,7 @@
  */
 import { GetBucketLocationCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BucketNotFoundError, ResponderError } from '../shared/errors.js';
-import { errorName, httpStatus, responseHeader } from './sdk-errors.js';
+import { errorName, httpStatus, responseHeader } from '../shared/aws-errors.js';
 
 /** Neither HeadBucket nor GetBucketLocation told the bucket's Region. */
 export class BucketRegionUnknownError extends ResponderError {

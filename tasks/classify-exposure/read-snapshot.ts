@@ -27,7 +27,7 @@ import {
 } from '../shared/contracts.js';
 import { BucketNotFoundError, InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
-import { errorName, httpStatus } from './sdk-errors.js';
+import { errorName, isAccessDenied } from '../shared/aws-errors.js';
 
 /** What to read, and how hard to push S3 while reading object ACLs. */
 export interface ReadSnapshotOptions {
@@ -73,15 +73,6 @@ type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: fals
 interface Target {
   readonly Bucket: string;
   readonly ExpectedBucketOwner: string;
-}
-
-/**
- * Whether a call was refused. S3 does not always name a 403 `AccessDenied` (a wrong
- * `ExpectedBucketOwner`, an SCP or a VPC endpoint policy can answer differently), so the
- * status counts too.
- */
-function isAccessDenied(error: unknown): boolean {
-  return errorName(error) === 'AccessDenied' || httpStatus(error) === 403;
 }
 
 /**

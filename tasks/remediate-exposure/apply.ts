@@ -18,6 +18,7 @@ import {
   type Grant as SdkGrant,
 } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
+import { classifyAwsError, errorName, isAccessDenied } from '../shared/aws-errors.js';
 import type { AclSchema, BucketAccessSnapshotInput, PublicAccessBlockSchema } from '../shared/contracts.js';
 import { BucketNotFoundError } from '../shared/errors.js';
 import { RemediationApplyError } from './errors.js';
@@ -58,63 +59,23 @@ export interface RestoreResult {
 
 // ---- Errors, as S3 names them --------------------------------------------------------------
 
-/** Throttling names the SDK uses across services; S3's own is SlowDown. */
-const THROTTLING = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-]);
-
-function errorName(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('name' in error)) return undefined;
-  return typeof error.name === 'string' ? error.name : undefined;
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function httpStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
-}
-
-function isThrottling(error: unknown): boolean {
-  const name = errorName(error);
-  if (name !== undefined && THROTTLING.has(name)) return true;
-  if (typeof error !== 'object' || error === null || !('$retryable' in error)) return false;
-  const retryable = error.$retryable;
-  return (
-    typeof retryable === 'object' &&
-    retryable !== null &&
-    'throttling' in retryable &&
-    retryable.throttling === true
-  );
-}
-
 /**
- * Whether S3 answered and refused the request (a 4xx): a retry would be refused again. A 5xx,
- * a network failure or anything that is not an S3 answer is transient, and rethrown unchanged
+ * Whether S3 answered and refused the request (a 4xx): a retry would be refused again. A
+ * throttle, a 5xx, a network failure or anything that is not an S3 answer is rethrown unchanged
  * for the workflow's Retry (every write here is idempotent).
  */
 function isRefusal(error: unknown): boolean {
-  if (isThrottling(error)) return false;
-  const status = httpStatus(error);
-  if (status !== undefined) return status >= 400 && status < 500;
-  if (typeof error !== 'object' || error === null || !('$fault' in error)) return false;
-  return error.$fault === 'client';
+  const kind = classifyAwsError(error);
+  return kind === 'accessDenied' || kind === 'notFound' || kind === 'refused';
 }
 
-/** AccessDenied by name, or any 403 (S3 does not always name it). */
+/** The code to report for a refusal: AccessDenied for any 403 (S3 does not always name it). */
 function refusalCode(error: unknown): string {
-  return errorName(error) ?? (httpStatus(error) === 403 ? 'AccessDenied' : 'UnknownError');
+  return errorName(error) ?? (isAccessDenied(error) ? 'AccessDenied' : 'UnknownError');
 }
 
 // ---- The shapes S3 takes ---------------------------------------------------------------------

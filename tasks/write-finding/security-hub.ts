@@ -15,6 +15,7 @@ import {
   type SecurityHubClient,
   type SeverityLabel,
 } from '@aws-sdk/client-securityhub';
+import { errorName } from '../shared/aws-errors.js';
 import {
   type FindingFailure,
   FindingImportError,
@@ -27,12 +28,13 @@ import { ASFF_LIMITS, GENERATOR_ID, truncateText } from './finding.js';
 export const IMPORT_BATCH_SIZE = 100;
 
 /**
- * Turns "Security Hub is not enabled" into {@link SecurityHubNotEnabledError}; any other error
+ * Turns "Security Hub is not enabled" (InvalidAccessException: the account is not subscribed)
+ * into {@link SecurityHubNotEnabledError}, decided on the code alone; any other error
  * (throttling included) is returned unchanged, for the workflow's retriers.
  */
 function notEnabledOr(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
-  if (error.name === 'InvalidAccessException' || /not subscribed/i.test(error.message)) {
+  if (errorName(error) === 'InvalidAccessException') {
     return new SecurityHubNotEnabledError(
       `Security Hub is not enabled for this account and Region: ${error.message}`,
       {
