@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseConfig, type ResponderConfig } from '../tasks/shared/config.js';
+import { parseConfig } from '../tasks/shared/config.js';
+import type { ResponderConfig } from '../tasks/shared/contracts.js';
 import { parseOrThrow } from '../tasks/shared/validation.js';
 import { parseJson } from './input.js';
 import { projectPath } from './paths.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { evidenceBucketName } from '../tasks/remediate-exposure/backup.js';
 import type { AwsClients } from '../tasks/shared/aws-clients.js';
 import { type Clock, systemClock } from '../tasks/shared/clock.js';
-import type { ResponderConfig } from '../tasks/shared/config.js';
+import type { ResponderConfig } from '../tasks/shared/contracts.js';
 import { DynamoIncidentStore } from '../tasks/shared/store/dynamo-incident-store.js';
 import { DEFAULT_TABLE_NAME } from '../tasks/shared/store/table.js';
 import { TASK_HANDLERS } from './handlers.js';

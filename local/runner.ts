@@ -7,7 +7,8 @@ import './polyfills.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { TaskDeps, TaskHandler } from '../tasks/shared/task-deps.js';
+import type { TaskDeps } from '../tasks/shared/task-deps.js';
+import { asStateError, invokeAsLambda } from './lambda-invoke.js';
 import { projectPath } from './paths.js';
 
 /** The engine's event log entry (its type is not exported by name). */
@@ -40,8 +41,11 @@ export interface ExecutionRecord {
   error: { Error: string; Cause: unknown } | null;
 }
 
+/** What runs a Task state: the payload in, the result out (a task, or a test's stand-in). */
+export type StateHandler = (payload: unknown, deps: TaskDeps) => Promise<unknown>;
+
 /** The Task states of the ASL; every one must have a handler. */
-export type TaskHandlers = Readonly<Record<string, TaskHandler>>;
+export type TaskHandlers = Readonly<Record<string, StateHandler>>;
 
 /** Reads the ASL and fills the `${…FunctionArn}` substitutions, as the CDK stack does. */
 export function loadDefinition(region: string, accountId: string): StateMachineDefinition {
@@ -127,11 +131,9 @@ export class WorkflowRunner {
         state,
         async (invocation: unknown) => {
           const payload = (invocation as { Payload?: unknown } | null)?.Payload;
-          return {
-            Payload: (await handler(payload, deps)) as never,
-            StatusCode: 200,
-            ExecutedVersion: '$LATEST',
-          };
+          const answer = await invokeAsLambda((input) => handler(input, deps), payload, state);
+          if (!answer.ok) throw asStateError(answer.error);
+          return { Payload: answer.result as never, StatusCode: 200, ExecutedVersion: '$LATEST' };
         },
       ]),
     );

@@ -1,4 +1,5 @@
-import { parseConfig, type ResponseMode } from '../../tasks/shared/config.js';
+import { parseConfig } from '../../tasks/shared/config.js';
+import type { ResponseMode } from '../../tasks/shared/contracts.js';
 import { InvalidInputError } from '../../tasks/shared/errors.js';
 import { defaultConfig, parseWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';

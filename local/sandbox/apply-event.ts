@@ -10,13 +10,13 @@ import {
   type ExposureEventName,
   isExposureEventName,
   parseExposureEvent,
-  type Trigger,
 } from '../../tasks/normalize-event/parse-event.js';
 import {
   type Acl,
   type Grant,
   ObjectOwnershipSchema,
   type PublicAccessBlock,
+  type Trigger,
 } from '../../tasks/shared/contracts.js';
 import { isObject, type JsonObject } from './json.js';
 import { clearPolicy, storePolicy } from './policy.js';

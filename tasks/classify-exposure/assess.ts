@@ -3,11 +3,16 @@
  * same exposure again, or the end of it. Pure: the handler reads and writes the store.
  */
 import { randomUUID } from 'node:crypto';
-import { chooseMode, type ResponderConfig } from '../shared/config.js';
-import type { ExposureVerdict, Incident, IncidentEvent } from '../shared/contracts.js';
+import { chooseMode } from '../shared/config.js';
+import type {
+  Assessment,
+  ExposureVerdict,
+  Incident,
+  IncidentEvent,
+  ResponderConfig,
+} from '../shared/contracts.js';
 import { exposureSummary } from '../shared/describe.js';
 import type { Coverage } from '../shared/exceptions.js';
-import type { Assessment } from '../shared/workflow-state.js';
 
 export interface AssessInput {
   readonly verdict: ExposureVerdict;

@@ -3,8 +3,8 @@
  * Region with a redirect instead of the configuration, so a bucket is read where it is.
  */
 import { GetBucketLocationCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BucketNotFoundError, ResponderError } from '../shared/errors.js';
 import { errorName, httpStatus, responseHeader } from '../shared/aws-errors.js';
+import { BucketNotFoundError, ResponderError } from '../shared/errors.js';
 
 /** Neither HeadBucket nor GetBucketLocation told the bucket's Region. */
 export class BucketRegionUnknownError extends ResponderError {

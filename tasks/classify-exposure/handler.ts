@@ -1,11 +1,16 @@
 import { proposalFor } from '../remediate-exposure/proposal.js';
-import { BucketAccessSnapshotSchema, type IncidentEvent } from '../shared/contracts.js';
+import {
+  BucketAccessSnapshotSchema,
+  type IncidentEvent,
+  type WorkflowState,
+  WorkflowStateSchema,
+} from '../shared/contracts.js';
 import { coverage } from '../shared/exceptions.js';
+import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
-import { bucketTrigger, readState } from '../shared/state-access.js';
-import type { TaskHandler } from '../shared/task-deps.js';
+import { bucketTrigger } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
 import { parseOrThrow } from '../shared/validation.js';
-import type { WorkflowState } from '../shared/workflow-state.js';
 import { assess } from './assess.js';
 import { classifyExposure, SCAN_LIMIT } from './classify.js';
 import { listObjectKeys } from './list-objects.js';
@@ -30,91 +35,98 @@ function keysOf(events: readonly IncidentEvent[]): Set<string> {
  * configuration (never the event's), classify it, and record what it means on the incident.
  * A deleted bucket throws BucketNotFoundError, which the workflow turns into a closed incident.
  */
-export const classifyExposureTask: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'ClassifyExposure');
-  const trigger = bucketTrigger(state, 'ClassifyExposure');
-  const { bucket, accountId, region } = trigger;
-  const now = deps.clock.now();
-  const { limits, timings } = state.config;
+export const classifyExposureTask = defineTask(
+  'ClassifyExposure',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const trigger = bucketTrigger(state, 'ClassifyExposure');
+    const { bucket, accountId, region } = trigger;
+    const now = deps.clock.now();
+    const { limits, timings } = state.config;
 
-  const events = await deps.store.pendingEvents(bucket, state.executionId, now, timings.leaseSeconds);
-  const [open, latest] = await Promise.all([
-    deps.store.getOpenIncident(bucket),
-    deps.store.getLatestIncident(bucket),
-  ]);
-  const clients = deps.clientsFor(region);
+    const events = await deps.store.pendingEvents(bucket, state.executionId, now, timings.leaseSeconds);
+    const [open, latest] = await Promise.all([
+      deps.store.getOpenIncident(bucket),
+      deps.store.getLatestIncident(bucket),
+    ]);
+    const clients = deps.clientsFor(region);
 
-  const keys = keysOf([...(open?.events ?? []), ...events]);
-  let scanTruncated = false;
-  if (events.some((e) => UNCOVERS_OBJECT_ACLS.has(e.eventName)) && limits.objectScanLimit > 0) {
-    const scan = await listObjectKeys(clients.s3, { bucket, accountId, limit: limits.objectScanLimit });
-    for (const key of scan.keys) keys.add(key);
-    scanTruncated = scan.truncated;
-  }
-  const raw = await readBucketSnapshot(clients, {
-    accountId,
-    bucket,
-    objectKeys: [...keys],
-    objectAclConcurrency: limits.objectAclConcurrency,
-  });
-  if (scanTruncated) raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: SCAN_LIMIT }];
-  const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`));
-
-  const [exceptions, incidents] = await Promise.all([
-    deps.store.listExceptions(),
-    deps.store.listIncidents({ bucket }),
-  ]);
-  const { assessment, incident } = assess({
-    coverage: coverage({
+    const keys = keysOf([...(open?.events ?? []), ...events]);
+    let scanTruncated = false;
+    if (events.some((e) => UNCOVERS_OBJECT_ACLS.has(e.eventName)) && limits.objectScanLimit > 0) {
+      const scan = await listObjectKeys(clients.s3, { bucket, accountId, limit: limits.objectScanLimit });
+      for (const key of scan.keys) keys.add(key);
+      scanTruncated = scan.truncated;
+    }
+    const raw = await readBucketSnapshot(clients, {
+      accountId,
       bucket,
+      objectKeys: [...keys],
+      objectAclConcurrency: limits.objectAclConcurrency,
+    });
+    if (scanTruncated)
+      raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: SCAN_LIMIT }];
+    const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`));
+
+    const [exceptions, incidents] = await Promise.all([
+      deps.store.listExceptions(),
+      deps.store.listIncidents({ bucket }),
+    ]);
+    const { assessment, incident } = assess({
+      coverage: coverage({
+        bucket,
+        verdict,
+        entries: exceptions,
+        now,
+        ...(raw.tags ? { tags: raw.tags } : {}),
+        settings: state.config.exceptions,
+      }),
+      remediatedAt: incidents
+        .filter((i) => i.closedReason === 'REMEDIATED' && i.timings.containedAt)
+        .map((i) => i.timings.containedAt ?? ''),
       verdict,
-      entries: exceptions,
+      open,
+      latest,
+      events,
+      keyCount: keys.size,
+      bucket,
+      accountId,
+      region,
+      executionId: state.executionId,
+      config: state.config,
       now,
-      ...(raw.tags ? { tags: raw.tags } : {}),
-      settings: state.config.exceptions,
-    }),
-    remediatedAt: incidents
-      .filter((i) => i.closedReason === 'REMEDIATED' && i.timings.containedAt)
-      .map((i) => i.timings.containedAt ?? ''),
-    verdict,
-    open,
-    latest,
-    events,
-    keyCount: keys.size,
-    bucket,
-    accountId,
-    region,
-    executionId: state.executionId,
-    config: state.config,
-    now,
-  });
-  if (incident) {
-    // The plan a fix would follow, previewed now so the alert shows what would change and what it could break.
-    const proposal = verdict.effectivelyPublic
-      ? proposalFor(raw, verdict, state.config.remediation)
-      : incident.proposal;
-    await deps.store.putIncident({ ...incident, proposal });
-  }
-  await deps.store.acknowledgeEvents(
-    bucket,
-    state.executionId,
-    events.map((e) => e.eventID),
-  );
-  logger.info('bucket classified', {
-    bucket,
-    outcome: assessment.outcome,
-    severity: assessment.severity,
-    incidentId: assessment.incidentId,
-  });
-  // A new round: what earlier rounds of this execution found about the finding no longer holds.
-  const next: WorkflowState = {
-    ...state,
-    assessment,
-    finding: undefined,
-    findingError: undefined,
-    close: undefined,
-    lease: undefined,
-  };
-  if (assessment.outcome === 'notPublic') next.close = { reason: 'NOT_PUBLIC' };
-  return next;
-};
+    });
+    if (incident) {
+      // The plan a fix would follow, previewed now so the alert shows what would change and what it could break.
+      const proposal = verdict.effectivelyPublic
+        ? proposalFor(raw, verdict, state.config.remediation)
+        : incident.proposal;
+      await deps.store.putIncident({ ...incident, proposal });
+    }
+    await deps.store.acknowledgeEvents(
+      bucket,
+      state.executionId,
+      events.map((e) => e.eventID),
+    );
+    logger.info('bucket classified', {
+      bucket,
+      outcome: assessment.outcome,
+      severity: assessment.severity,
+      incidentId: assessment.incidentId,
+    });
+    // A new round: what earlier rounds of this execution found about the finding no longer holds.
+    const next: WorkflowState = {
+      ...state,
+      assessment,
+      finding: undefined,
+      findingError: undefined,
+      close: undefined,
+      lease: undefined,
+    };
+    if (assessment.outcome === 'notPublic') next.close = { reason: 'NOT_PUBLIC' };
+    return next;
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(classifyExposureTask);

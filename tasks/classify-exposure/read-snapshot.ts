@@ -16,6 +16,7 @@ import {
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import type { z } from 'zod';
 import type { AwsClients } from '../shared/aws-clients.js';
+import { errorName, isAccessDenied } from '../shared/aws-errors.js';
 import {
   type Acl,
   AclSchema,
@@ -27,7 +28,6 @@ import {
 } from '../shared/contracts.js';
 import { BucketNotFoundError, InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
-import { errorName, isAccessDenied } from '../shared/aws-errors.js';
 
 /** What to read, and how hard to push S3 while reading object ACLs. */
 export interface ReadSnapshotOptions {

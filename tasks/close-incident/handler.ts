@@ -1,9 +1,11 @@
 import { sendEmail } from '../notify-recipients/email.js';
 import { formatDuration, resolvedNotice } from '../notify-recipients/messages.js';
 import type { Incident } from '../shared/contracts.js';
-import { bucketTrigger, readState, withHistory } from '../shared/state-access.js';
-import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
-import type { WorkflowState } from '../shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { bucketTrigger, withHistory } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
+import type { TaskDeps } from '../shared/task-deps.js';
 import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
 import { closedWords, consoleLinks } from '../write-finding/finding.js';
 import { archiveFinding } from '../write-finding/security-hub.js';
@@ -46,62 +48,68 @@ async function resolveFinding(
  * closes with the reason and the time of containment, its finding is resolved and archived, and
  * the recipients hear that it is over. With no open incident there is nothing to close.
  */
-export const closeIncident: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'CloseIncident');
-  const { bucket } = bucketTrigger(state, 'CloseIncident');
-  const now = deps.clock.now();
-  // When the bucket is gone, ClassifyExposure could not record the events that brought us here.
-  const events = await deps.store.pendingEvents(
-    bucket,
-    state.executionId,
-    now,
-    state.config.timings.leaseSeconds,
-  );
-  const acknowledge = () =>
-    deps.store.acknowledgeEvents(
+export const closeIncident = defineTask(
+  'CloseIncident',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const { bucket } = bucketTrigger(state, 'CloseIncident');
+    const now = deps.clock.now();
+    // When the bucket is gone, ClassifyExposure could not record the events that brought us here.
+    const events = await deps.store.pendingEvents(
       bucket,
       state.executionId,
-      events.map((e) => e.eventID),
+      now,
+      state.config.timings.leaseSeconds,
     );
-  const found = await deps.store.getOpenIncident(bucket);
-  if (!found) {
+    const acknowledge = () =>
+      deps.store.acknowledgeEvents(
+        bucket,
+        state.executionId,
+        events.map((e) => e.eventID),
+      );
+    const found = await deps.store.getOpenIncident(bucket);
+    if (!found) {
+      await acknowledge();
+      return state;
+    }
+    const known = new Set(found.events.map((e) => e.eventID));
+    const open: Incident = {
+      ...found,
+      events: [...found.events, ...events.filter((e) => !known.has(e.eventID))],
+    };
+    const reason = state.close?.reason ?? 'NOT_PUBLIC';
+    let closed: Incident = {
+      ...open,
+      status: 'CLOSED',
+      closedReason: reason,
+      timings: { ...open.timings, containedAt: now.toISOString() },
+    };
+    closed = withHistory(closed, now, `closed: ${closedWords(closed)}`);
+    closed = withHistory(
+      closed,
+      now,
+      await resolveFinding(deps, closed, state.executionId, state.config.consoleBaseUrl, now),
+    );
+    const message = resolvedNotice(
+      closed,
+      consoleLinks(closed, state.executionId, state.config.consoleBaseUrl),
+      now,
+    );
+    await sendEmail(deps.clients.ses, {
+      from: state.config.sender,
+      to: state.config.recipients.email,
+      ...message,
+    });
+    await deps.store.putIncident(
+      withHistory(closed, now, `closing notice sent to ${state.config.recipients.email.join(', ')}`),
+    );
     await acknowledge();
-    return state;
-  }
-  const known = new Set(found.events.map((e) => e.eventID));
-  const open: Incident = {
-    ...found,
-    events: [...found.events, ...events.filter((e) => !known.has(e.eventID))],
-  };
-  const reason = state.close?.reason ?? 'NOT_PUBLIC';
-  let closed: Incident = {
-    ...open,
-    status: 'CLOSED',
-    closedReason: reason,
-    timings: { ...open.timings, containedAt: now.toISOString() },
-  };
-  closed = withHistory(closed, now, `closed: ${closedWords(closed)}`);
-  closed = withHistory(
-    closed,
-    now,
-    await resolveFinding(deps, closed, state.executionId, state.config.consoleBaseUrl, now),
-  );
-  const message = resolvedNotice(
-    closed,
-    consoleLinks(closed, state.executionId, state.config.consoleBaseUrl),
-    now,
-  );
-  await sendEmail(deps.clients.ses, {
-    from: state.config.sender,
-    to: state.config.recipients.email,
-    ...message,
-  });
-  await deps.store.putIncident(
-    withHistory(closed, now, `closing notice sent to ${state.config.recipients.email.join(', ')}`),
-  );
-  await acknowledge();
-  return {
-    ...state,
-    assessment: state.assessment ? { ...state.assessment, incidentId: closed.incidentId } : undefined,
-  } satisfies WorkflowState;
-};
+    return {
+      ...state,
+      assessment: state.assessment ? { ...state.assessment, incidentId: closed.incidentId } : undefined,
+    } satisfies WorkflowState;
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(closeIncident);

@@ -5,18 +5,16 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
 import { classifyExposure } from '../classify-exposure/classify.js';
 import { mapWithConcurrency, readBucketSnapshot } from '../classify-exposure/read-snapshot.js';
-import { BucketAccessSnapshotSchema } from '../shared/contracts.js';
+import { BucketAccessSnapshotSchema, type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { BucketNotFoundError, InvalidInputError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
+import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
-import { readState } from '../shared/state-access.js';
-import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
+import { defineTask } from '../shared/task.js';
+import type { TaskDeps } from '../shared/task-deps.js';
 import { parseOrThrow } from '../shared/validation.js';
-
-const FanOutStateSchema = z.looseObject({ accountEvent: z.record(z.string(), z.unknown()) });
 
 /** GetBucketLocation's answer to a Region: null is us-east-1, and "EU" the old name of eu-west-1. */
 export function regionOfLocation(constraint: string | undefined | null): string {
@@ -74,49 +72,55 @@ async function needsResponse(
  * once. Each bucket that may now be public gets its own execution of this state machine, so each
  * has its own incident, lease and finding. At most `limits.fanOutBucketLimit` buckets are checked.
  */
-export const fanOutAccountChange: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'FanOutAccountChange');
-  const { accountEvent } = parseOrThrow(FanOutStateSchema, input, 'FanOutAccountChange input');
-  const trigger = state.trigger;
-  if (!trigger) throw new InvalidInputError('FanOutAccountChange input: trigger is missing');
-  const limit = state.config.limits.fanOutBucketLimit;
-  const { names, truncated } = await listBucketNames(deps.clients.s3, limit);
+export const fanOutAccountChange = defineTask(
+  'FanOutAccountChange',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const { accountEvent, trigger } = state;
+    if (!trigger) throw new InvalidInputError('FanOutAccountChange input: trigger is missing');
+    if (!accountEvent) throw new InvalidInputError('FanOutAccountChange input: accountEvent is missing');
+    const limit = state.config.limits.fanOutBucketLimit;
+    const { names, truncated } = await listBucketNames(deps.clients.s3, limit);
 
-  const checked = await mapWithConcurrency(
-    names,
-    state.config.limits.objectAclConcurrency,
-    async (bucket) => ({
-      bucket,
-      target: await needsResponse(deps, trigger.accountId, bucket),
-    }),
-  );
-  const started: string[] = [];
-  for (const { bucket, target } of checked) {
-    if (!target) continue;
-    try {
-      await deps.clients.sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: deps.stateMachineArn,
-          name: childExecutionName(trigger.eventID, bucket),
-          input: JSON.stringify({ ...accountEvent, fanOut: { bucket, region: target.region } }),
-        }),
-      );
-    } catch (error) {
-      // Started already by an earlier try of this task: StartExecution is idempotent by name.
-      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    const checked = await mapWithConcurrency(
+      names,
+      state.config.limits.objectAclConcurrency,
+      async (bucket) => ({
+        bucket,
+        target: await needsResponse(deps, trigger.accountId, bucket),
+      }),
+    );
+    const started: string[] = [];
+    for (const { bucket, target } of checked) {
+      if (!target) continue;
+      try {
+        await deps.clients.sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: deps.stateMachineArn,
+            name: childExecutionName(trigger.eventID, bucket),
+            input: JSON.stringify({ ...accountEvent, fanOut: { bucket, region: target.region } }),
+          }),
+        );
+      } catch (error) {
+        // Started already by an earlier try of this task: StartExecution is idempotent by name.
+        if (!(error instanceof ExecutionAlreadyExists)) throw error;
+      }
+      started.push(bucket);
     }
-    started.push(bucket);
-  }
-  if (truncated) logger.warn('account change fan-out truncated', { limit, accountId: trigger.accountId });
-  return {
-    ...state,
-    accountEvent: undefined,
-    fanOut: {
-      bucketsChecked: names.length,
-      truncated,
-      limit,
-      started: started.length,
-      buckets: started.slice(0, 50),
-    },
-  };
-};
+    if (truncated) logger.warn('account change fan-out truncated', { limit, accountId: trigger.accountId });
+    return {
+      ...state,
+      accountEvent: undefined,
+      fanOut: {
+        bucketsChecked: names.length,
+        truncated,
+        limit,
+        started: started.length,
+        buckets: started.slice(0, 50),
+      },
+    };
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(fanOutAccountChange);

@@ -1,26 +1,15 @@
 import { z } from 'zod';
-import type { IncidentEvent } from '../shared/contracts.js';
-import type { TaskHandler } from '../shared/task-deps.js';
+import type { IncidentEvent, Trigger, WorkflowState } from '../shared/contracts.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { incidentEventOf } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
 import { parseOrThrow } from '../shared/validation.js';
-import type { WorkflowState } from '../shared/workflow-state.js';
-import { parseExposureEvent, type Trigger } from './parse-event.js';
+import { parseExposureEvent } from './parse-event.js';
 
 const InputSchema = z.object({ event: z.unknown(), executionId: z.string().min(1) });
 
 /** An execution started by an account-level fan-out carries the bucket it is about. */
 const FanOutSchema = z.object({ fanOut: z.object({ bucket: z.string().min(3), region: z.string().min(1) }) });
-
-/** The incident's record of an event: who, when, from where, which keys. */
-export function incidentEventOf(trigger: Trigger): IncidentEvent {
-  return {
-    eventID: trigger.eventID,
-    eventName: trigger.eventName,
-    actor: trigger.actor.arn ?? trigger.actor.principalId,
-    sourceIp: trigger.sourceIp,
-    time: trigger.eventTime,
-    keys: trigger.keys,
-  };
-}
 
 function isOwnChange(trigger: Trigger, ownRoleArns: readonly string[]): boolean {
   const { arn, sessionIssuerArn } = trigger.actor;
@@ -32,69 +21,76 @@ function isOwnChange(trigger: Trigger, ownRoleArns: readonly string[]): boolean 
  * workflow reads from the state. A malformed event throws a named error (MalformedEventError,
  * MissingBucketError) that the state machine reports.
  */
-export const normalizeEvent: TaskHandler = async (input, deps) => {
-  const { event, executionId } = parseOrThrow(InputSchema, input, 'NormalizeEvent input');
-  const base = { executionId, config: deps.config };
-  const parsed = parseExposureEvent(event);
+export const normalizeEvent = defineTask(
+  'NormalizeEvent',
+  InputSchema,
+  async ({ event, executionId }, deps): Promise<WorkflowState> => {
+    const base = { executionId, config: deps.config };
+    const parsed = parseExposureEvent(event);
 
-  if (parsed.kind === 'irrelevant') {
+    if (parsed.kind === 'irrelevant') {
+      return {
+        ...base,
+        intake: { kind: 'ignore', reason: `${parsed.eventName} does not change exposure` },
+        trigger: null,
+      } satisfies WorkflowState;
+    }
+    // The policy text may be 20 KB: the incident keeps the event as evidence, the state does not need it.
+    const { policyText: _dropped, ...requested } = parsed.trigger.requested;
+    let trigger: Trigger = { ...parsed.trigger, requested };
+
+    if (parsed.kind === 'attempt') {
+      await deps.store.recordAttempt(
+        trigger.bucket ?? `account:${trigger.accountId}`,
+        incidentEventOf(trigger),
+        parsed.errorCode,
+      );
+      return {
+        ...base,
+        intake: {
+          kind: 'ignore',
+          reason: `failed call (${parsed.errorCode}): recorded as an attempt, nothing changed`,
+        },
+        trigger,
+      } satisfies WorkflowState;
+    }
+    if (isOwnChange(trigger, deps.config.ownRoleArns)) {
+      return {
+        ...base,
+        intake: { kind: 'ignore', reason: 'a change made by the responder itself' },
+        trigger,
+      } satisfies WorkflowState;
+    }
+
+    const fanOut = FanOutSchema.safeParse(event);
+    if (trigger.scope === 'account' && fanOut.success) {
+      // One execution per bucket: the eventID is per bucket too, so each is registered once.
+      trigger = {
+        ...trigger,
+        bucket: fanOut.data.fanOut.bucket,
+        region: fanOut.data.fanOut.region,
+        scope: 'bucket',
+        eventID: `${trigger.eventID}/${fanOut.data.fanOut.bucket}`,
+      };
+    } else if (trigger.scope === 'account') {
+      return {
+        ...base,
+        intake: {
+          kind: 'account',
+          reason: `${trigger.eventName} changes Block Public Access for the whole account`,
+        },
+        trigger,
+        // parseExposureEvent accepted it, so it is an object: kept for the fan-out.
+        accountEvent: z.record(z.string(), z.unknown()).parse(event),
+      } satisfies WorkflowState;
+    }
     return {
       ...base,
-      intake: { kind: 'ignore', reason: `${parsed.eventName} does not change exposure` },
-      trigger: null,
-    } satisfies WorkflowState;
-  }
-  // The policy text may be 20 KB: the incident keeps the event as evidence, the state does not need it.
-  const { policyText: _dropped, ...requested } = parsed.trigger.requested;
-  let trigger: Trigger = { ...parsed.trigger, requested };
-
-  if (parsed.kind === 'attempt') {
-    await deps.store.recordAttempt(
-      trigger.bucket ?? `account:${trigger.accountId}`,
-      incidentEventOf(trigger),
-      parsed.errorCode,
-    );
-    return {
-      ...base,
-      intake: {
-        kind: 'ignore',
-        reason: `failed call (${parsed.errorCode}): recorded as an attempt, nothing changed`,
-      },
+      intake: { kind: 'exposure', reason: `${trigger.eventName} on ${trigger.bucket}` },
       trigger,
     } satisfies WorkflowState;
-  }
-  if (isOwnChange(trigger, deps.config.ownRoleArns)) {
-    return {
-      ...base,
-      intake: { kind: 'ignore', reason: 'a change made by the responder itself' },
-      trigger,
-    } satisfies WorkflowState;
-  }
+  },
+);
 
-  const fanOut = FanOutSchema.safeParse(event);
-  if (trigger.scope === 'account' && fanOut.success) {
-    // One execution per bucket: the eventID is per bucket too, so each is registered once.
-    trigger = {
-      ...trigger,
-      bucket: fanOut.data.fanOut.bucket,
-      region: fanOut.data.fanOut.region,
-      scope: 'bucket',
-      eventID: `${trigger.eventID}/${fanOut.data.fanOut.bucket}`,
-    };
-  } else if (trigger.scope === 'account') {
-    return {
-      ...base,
-      intake: {
-        kind: 'account',
-        reason: `${trigger.eventName} changes Block Public Access for the whole account`,
-      },
-      trigger,
-      accountEvent: event,
-    } satisfies WorkflowState;
-  }
-  return {
-    ...base,
-    intake: { kind: 'exposure', reason: `${trigger.eventName} on ${trigger.bucket}` },
-    trigger,
-  } satisfies WorkflowState;
-};
+/** The Lambda entry point. */
+export const handler = lambdaHandler(normalizeEvent);

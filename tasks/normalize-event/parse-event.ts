@@ -8,7 +8,7 @@
  */
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
-import { type PublicAccessBlock, PublicAccessBlockSchema } from '../shared/contracts.js';
+import { type PublicAccessBlock, type Requested, type Trigger, TriggerSchema } from '../shared/contracts.js';
 import { MalformedEventError, MissingBucketError } from './errors.js';
 
 /** The CloudTrail eventNames that can change a bucket's or an object's exposure. */
@@ -126,48 +126,6 @@ export const CloudTrailEventBridgeSchema = CloudTrailEnvelopeSchema.extend({
 });
 /** The parsed EventBridge CloudTrail event. */
 export type CloudTrailEventBridgeEvent = z.infer<typeof CloudTrailEventBridgeSchema>;
-
-/** Who made the call. `sessionIssuerArn` is the role behind an assumed-role session. */
-export const ActorSchema = z.object({
-  type: z.string(),
-  arn: z.string().nullable(),
-  principalId: z.string().nullable(),
-  accountId: z.string().nullable(),
-  sessionIssuerArn: z.string().nullable(),
-});
-/** Who made the call. */
-export type Actor = z.infer<typeof ActorSchema>;
-
-/**
- * What the request itself asked for. A witness only: the classifier re-reads the configuration.
- * `bpa`, `objectOwnership` and `policyText` are present only when the request carried them.
- */
-export const RequestedSchema = z.object({
-  publicAcl: z.boolean(),
-  bpa: PublicAccessBlockSchema.optional(),
-  objectOwnership: z.string().optional(),
-  policyText: z.string().optional(),
-});
-/** What the request itself asked for. */
-export type Requested = z.infer<typeof RequestedSchema>;
-
-/** The trigger NormalizeEvent hands on. `bucket` is null only for account-level BPA events. */
-export const TriggerSchema = z.object({
-  eventID: z.string().min(1),
-  eventName: z.string().min(1),
-  eventTime: z.iso.datetime(),
-  accountId: z.string().min(1),
-  region: z.string().min(1),
-  bucket: z.string().min(1).nullable(),
-  keys: z.array(z.string()),
-  actor: ActorSchema,
-  sourceIp: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  scope: z.enum(['bucket', 'object', 'account']),
-  requested: RequestedSchema,
-});
-/** The trigger NormalizeEvent hands on. */
-export type Trigger = z.infer<typeof TriggerSchema>;
 
 /**
  * The three answers: an exposure event to classify, a failed call to record as an attempt (the

@@ -1,53 +1,56 @@
-import { z } from 'zod';
-import type { Incident } from '../shared/contracts.js';
-import { readState, requireIncident, withHistory } from '../shared/state-access.js';
-import type { TaskHandler } from '../shared/task-deps.js';
-import { ErrorInfoSchema, type WorkflowState } from '../shared/workflow-state.js';
+import { type Incident, type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { requireIncident, withHistory } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
 import { consoleLinks, summarizeCause } from '../write-finding/finding.js';
 import { sendEmail } from './email.js';
 import { exposureAlert } from './messages.js';
-
-const FindingErrorSchema = z.looseObject({ findingError: ErrorInfoSchema.optional() });
 
 /**
  * NotifyRecipients: the alert, sent to the configured recipients. It goes out whether or not the
  * finding could be written; when it could not, the alert and the incident say why.
  */
-export const notifyRecipients: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'NotifyRecipients');
-  const { findingError } = FindingErrorSchema.parse(input);
-  const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'NotifyRecipients');
-  const now = deps.clock.now();
-  const problem = findingError ? `${findingError.Error}: ${summarizeCause(findingError.Cause)}` : null;
+export const notifyRecipients = defineTask(
+  'NotifyRecipients',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const { findingError } = state;
+    const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'NotifyRecipients');
+    const now = deps.clock.now();
+    const problem = findingError ? `${findingError.Error}: ${summarizeCause(findingError.Cause)}` : null;
 
-  const message = exposureAlert(
-    incident,
-    consoleLinks(incident, state.executionId, state.config.consoleBaseUrl),
-    {
-      findingProblem: problem,
-    },
-  );
-  // An exposure that keeps coming back is the operators' problem too: something re-applies it.
-  const to = incident.escalation
-    ? [...new Set([...state.config.recipients.email, ...state.config.operators.email])]
-    : state.config.recipients.email;
-  await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
+    const message = exposureAlert(
+      incident,
+      consoleLinks(incident, state.executionId, state.config.consoleBaseUrl),
+      {
+        findingProblem: problem,
+      },
+    );
+    // An exposure that keeps coming back is the operators' problem too: something re-applies it.
+    const to = incident.escalation
+      ? [...new Set([...state.config.recipients.email, ...state.config.operators.email])]
+      : state.config.recipients.email;
+    await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
 
-  let updated: Incident = {
-    ...incident,
-    response: 'NOTIFIED',
-    timings: { ...incident.timings, notifiedAt: incident.timings.notifiedAt ?? now.toISOString() },
-  };
-  if (problem) updated = withHistory(updated, now, `finding not written: ${problem}`);
-  updated = withHistory(
-    updated,
-    now,
-    `alert sent to ${to.join(', ')} (${updated.mode} mode: ${updated.modeReason})`,
-  );
-  await deps.store.putIncident(updated);
-  return {
-    ...state,
-    findingError: undefined,
-    finding: state.finding ?? { findingId: incident.findingId, written: false, problem },
-  } satisfies WorkflowState;
-};
+    let updated: Incident = {
+      ...incident,
+      response: 'NOTIFIED',
+      timings: { ...incident.timings, notifiedAt: incident.timings.notifiedAt ?? now.toISOString() },
+    };
+    if (problem) updated = withHistory(updated, now, `finding not written: ${problem}`);
+    updated = withHistory(
+      updated,
+      now,
+      `alert sent to ${to.join(', ')} (${updated.mode} mode: ${updated.modeReason})`,
+    );
+    await deps.store.putIncident(updated);
+    return {
+      ...state,
+      findingError: undefined,
+      finding: state.finding ?? { findingId: incident.findingId, written: false, problem },
+    } satisfies WorkflowState;
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(notifyRecipients);

@@ -1,27 +1,33 @@
-import { incidentEventOf } from '../normalize-event/handler.js';
-import { bucketTrigger, readState } from '../shared/state-access.js';
-import type { TaskHandler } from '../shared/task-deps.js';
-import type { WorkflowState } from '../shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { bucketTrigger, incidentEventOf } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
 
 /**
  * RegisterIncident: record the event once and take the bucket's lease, or hand the event to the
  * execution that holds it. Idempotent: a retry of this task recognises its own execution.
  */
-export const registerIncident: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'RegisterIncident');
-  const trigger = bucketTrigger(state, 'RegisterIncident');
-  const registration = await deps.store.register({
-    bucket: trigger.bucket,
-    executionId: state.executionId,
-    event: incidentEventOf(trigger),
-    now: deps.clock.now(),
-    leaseSeconds: state.config.timings.leaseSeconds,
-  });
-  return {
-    ...state,
-    registration: {
-      role: registration.role,
-      holder: registration.role === 'owner' ? null : registration.holder,
-    },
-  } satisfies WorkflowState;
-};
+export const registerIncident = defineTask(
+  'RegisterIncident',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const trigger = bucketTrigger(state, 'RegisterIncident');
+    const registration = await deps.store.register({
+      bucket: trigger.bucket,
+      executionId: state.executionId,
+      event: incidentEventOf(trigger),
+      now: deps.clock.now(),
+      leaseSeconds: state.config.timings.leaseSeconds,
+    });
+    return {
+      ...state,
+      registration: {
+        role: registration.role,
+        holder: registration.role === 'owner' ? null : registration.holder,
+      },
+    } satisfies WorkflowState;
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(registerIncident);

@@ -1,10 +1,11 @@
 import { couldNotFullyAssess } from '../classify-exposure/assess.js';
 import type { Incident } from '../shared/contracts.js';
+import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { exposureSummary } from '../shared/describe.js';
 import { ResponderError } from '../shared/errors.js';
-import { bucketTrigger, readState, requireIncident, withHistory } from '../shared/state-access.js';
-import type { TaskHandler } from '../shared/task-deps.js';
-import type { WorkflowState } from '../shared/workflow-state.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { bucketTrigger, requireIncident, withHistory } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
 import { applyPlan } from './apply.js';
 import { evidenceBucketName, writeBackup } from './backup.js';
 import { describeAction, planRemediation } from './plan.js';
@@ -20,93 +21,102 @@ export class RemediationBlockedError extends ResponderError {
  * mitigations that were decided and still exist, back the whole configuration up (or change
  * nothing), and apply the plan with ExpectedBucketOwner. Verification follows in its own state.
  */
-export const remediateExposure: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'RemediateExposure');
-  const { bucket, region } = bucketTrigger(state, 'RemediateExposure');
-  const decided = await requireIncident(deps.store, state.assessment?.incidentId, 'RemediateExposure');
-  const now = deps.clock.now();
-  const settings = state.config.remediation;
-  const { raw, snapshot, verdict } = await rereadIncidentBucket(
-    deps.clientsFor(region),
-    decided,
-    state.config.limits.objectAclConcurrency,
-  );
+export const remediateExposure = defineTask(
+  'RemediateExposure',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const { bucket, region } = bucketTrigger(state, 'RemediateExposure');
+    const decided = await requireIncident(deps.store, state.assessment?.incidentId, 'RemediateExposure');
+    const now = deps.clock.now();
+    const settings = state.config.remediation;
+    const { raw, snapshot, verdict } = await rereadIncidentBucket(
+      deps.clientsFor(region),
+      decided,
+      state.config.limits.objectAclConcurrency,
+    );
 
-  // Checked first: a part that could not be read is not evidence that the bucket is private.
-  if (couldNotFullyAssess(verdict)) {
-    throw new RemediationBlockedError(
-      `bucket ${bucket} could not be fully read just before acting (${verdict.unknown.map((u) => u.part).join(', ')}): nothing changed`,
-    );
-  }
-  if (!verdict.effectivelyPublic) {
-    await deps.store.putIncident(
-      withHistory(decided, now, 'found not public just before acting: nothing changed'),
-    );
-    return {
-      ...state,
-      remediation: { outcome: 'notPublic', backupLocation: null, actions: 0, vectorsLeft: 0 },
-      close: { reason: 'NOT_PUBLIC' },
-    } satisfies WorkflowState;
-  }
-  const plan = planRemediation({
-    snapshot,
-    policyText: typeof raw.bucketPolicy === 'string' ? raw.bucketPolicy : null,
-    verdict,
-    approvedVectors: decided.verdict.vectors,
-    settings,
-  });
-  if (plan.actions.length === 0) {
-    await deps.store.putIncident(
-      withHistory(
-        decided,
-        now,
-        `nothing decided is left to fix; new ways in need a new decision (${exposureSummary(verdict)})`,
-      ),
-    );
+    // Checked first: a part that could not be read is not evidence that the bucket is private.
+    if (couldNotFullyAssess(verdict)) {
+      throw new RemediationBlockedError(
+        `bucket ${bucket} could not be fully read just before acting (${verdict.unknown.map((u) => u.part).join(', ')}): nothing changed`,
+      );
+    }
+    if (!verdict.effectivelyPublic) {
+      await deps.store.putIncident(
+        withHistory(decided, now, 'found not public just before acting: nothing changed'),
+      );
+      return {
+        ...state,
+        remediation: { outcome: 'notPublic', backupLocation: null, actions: 0, vectorsLeft: 0 },
+        close: { reason: 'NOT_PUBLIC' },
+      } satisfies WorkflowState;
+    }
+    const plan = planRemediation({
+      snapshot,
+      policyText: typeof raw.bucketPolicy === 'string' ? raw.bucketPolicy : null,
+      verdict,
+      approvedVectors: decided.verdict.vectors,
+      settings,
+    });
+    if (plan.actions.length === 0) {
+      await deps.store.putIncident(
+        withHistory(
+          decided,
+          now,
+          `nothing decided is left to fix; new ways in need a new decision (${exposureSummary(verdict)})`,
+        ),
+      );
+      return {
+        ...state,
+        remediation: {
+          outcome: 'newVectorsOnly',
+          backupLocation: null,
+          actions: 0,
+          vectorsLeft: plan.vectorsLeft.length,
+        },
+      } satisfies WorkflowState;
+    }
+
+    const location = await writeBackup(deps.clients.s3, {
+      evidenceBucket: evidenceBucketName(settings.evidenceBucket, decided.accountId, deps.region),
+      accountId: decided.accountId,
+      incidentId: decided.incidentId,
+      executionId: state.executionId,
+      snapshot: raw,
+      now,
+    });
+    let incident: Incident = {
+      ...decided,
+      remediation: {
+        plan: plan.actions.map(describeAction),
+        backup: { location },
+        before: { summary: exposureSummary(verdict), vectors: verdict.vectors },
+        after: null,
+        addressed: plan.vectorsAddressed,
+        verified: false,
+        rollback: null,
+      },
+    };
+    incident = await deps.store.putIncident(withHistory(incident, now, `backup written to ${location}`));
+
+    const applied = await applyPlan(deps.clientsFor(region).s3, plan, {
+      bucket,
+      accountId: decided.accountId,
+    });
+    const done = applied.map((a) => `${a.outcome}: ${a.error ?? a.action.kind}`).join('; ');
+    await deps.store.putIncident(withHistory(incident, deps.clock.now(), `remediation applied (${done})`));
     return {
       ...state,
       remediation: {
-        outcome: 'newVectorsOnly',
-        backupLocation: null,
-        actions: 0,
+        outcome: 'applied',
+        backupLocation: location,
+        actions: applied.length,
         vectorsLeft: plan.vectorsLeft.length,
       },
+      verification: { verified: false, stillPublic: true, attempts: 0 },
     } satisfies WorkflowState;
-  }
+  },
+);
 
-  const location = await writeBackup(deps.clients.s3, {
-    evidenceBucket: evidenceBucketName(settings.evidenceBucket, decided.accountId, deps.region),
-    accountId: decided.accountId,
-    incidentId: decided.incidentId,
-    executionId: state.executionId,
-    snapshot: raw,
-    now,
-  });
-  let incident: Incident = {
-    ...decided,
-    remediation: {
-      plan: plan.actions.map(describeAction),
-      backup: { location },
-      before: { summary: exposureSummary(verdict), vectors: verdict.vectors },
-      after: null,
-      addressed: plan.vectorsAddressed,
-      verified: false,
-      rollback: null,
-    },
-  };
-  incident = await deps.store.putIncident(withHistory(incident, now, `backup written to ${location}`));
-
-  const applied = await applyPlan(deps.clientsFor(region).s3, plan, { bucket, accountId: decided.accountId });
-  const done = applied.map((a) => `${a.outcome}: ${a.error ?? a.action.kind}`).join('; ');
-  await deps.store.putIncident(withHistory(incident, deps.clock.now(), `remediation applied (${done})`));
-  return {
-    ...state,
-    remediation: {
-      outcome: 'applied',
-      backupLocation: location,
-      actions: applied.length,
-      vectorsLeft: plan.vectorsLeft.length,
-    },
-    verification: { verified: false, stillPublic: true, attempts: 0 },
-  } satisfies WorkflowState;
-};
+/** The Lambda entry point. */
+export const handler = lambdaHandler(remediateExposure);

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { sendEmail } from '../notify-recipients/email.js';
 import { failureNotice } from '../notify-recipients/messages.js';
-import { ResponderConfigSchema } from '../shared/config.js';
+import { ErrorInfoSchema, ResponderConfigSchema } from '../shared/contracts.js';
 import { ResponderError } from '../shared/errors.js';
+import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
 import { withHistory } from '../shared/state-access.js';
-import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
+import { defineTask } from '../shared/task.js';
+import type { TaskDeps } from '../shared/task-deps.js';
 import { parseOrThrow } from '../shared/validation.js';
-import { ErrorInfoSchema } from '../shared/workflow-state.js';
 import { bucketConsoleUrl, buildFailureFinding, executionConsoleUrl } from '../write-finding/finding.js';
 import { importFindings } from '../write-finding/security-hub.js';
 
@@ -69,49 +70,55 @@ async function recordOnIncident(
  * (failure finding, operators' email, the incident record, the lease), so one broken channel does
  * not silence the others; only when nobody could be told does it throw.
  */
-export const reportFailure: TaskHandler = async (input, deps) => {
-  const { executionId, state } = parseOrThrow(InputSchema, input, 'ReportFailure input');
-  const config = state.config ?? deps.config;
-  const error = state.error ?? { Error: 'UnknownError', Cause: 'the failed state gave no error' };
-  const bucket = state.trigger?.bucket ?? null;
-  const accountId = state.trigger?.accountId ?? deps.accountId;
-  const region = state.trigger?.region ?? deps.region;
-  const now = deps.clock.now();
-  logger.error('execution failed', { executionId, bucket, error: error.Error });
+export const reportFailure = defineTask(
+  'ReportFailure',
+  InputSchema,
+  async ({ executionId, state }, deps) => {
+    const config = state.config ?? deps.config;
+    const error = state.error ?? { Error: 'UnknownError', Cause: 'the failed state gave no error' };
+    const bucket = state.trigger?.bucket ?? null;
+    const accountId = state.trigger?.accountId ?? deps.accountId;
+    const region = state.trigger?.region ?? deps.region;
+    const now = deps.clock.now();
+    logger.error('execution failed', { executionId, bucket, error: error.Error });
 
-  const finding = await attempt('failure finding written', () =>
-    importFindings(deps.clients.securityHub, [
-      buildFailureFinding({
-        partition: deps.partition,
-        region: deps.region,
-        accountId,
-        executionId,
-        bucket,
-        bucketRegion: region,
-        error,
-        now,
-        consoleBaseUrl: config.consoleBaseUrl,
+    const finding = await attempt('failure finding written', () =>
+      importFindings(deps.clients.securityHub, [
+        buildFailureFinding({
+          partition: deps.partition,
+          region: deps.region,
+          accountId,
+          executionId,
+          bucket,
+          bucketRegion: region,
+          error,
+          now,
+          consoleBaseUrl: config.consoleBaseUrl,
+        }),
+      ]),
+    );
+    const links = {
+      execution: executionConsoleUrl(config.consoleBaseUrl, deps.region, executionId),
+      bucket: bucket ? bucketConsoleUrl(config.consoleBaseUrl, region, bucket) : null,
+    };
+    const email = await attempt('operators notified', () =>
+      sendEmail(deps.clients.ses, {
+        from: config.sender,
+        to: config.operators.email,
+        ...failureNotice({ executionId, bucket, error, links }),
       }),
-    ]),
-  );
-  const links = {
-    execution: executionConsoleUrl(config.consoleBaseUrl, deps.region, executionId),
-    bucket: bucket ? bucketConsoleUrl(config.consoleBaseUrl, region, bucket) : null,
-  };
-  const email = await attempt('operators notified', () =>
-    sendEmail(deps.clients.ses, {
-      from: config.sender,
-      to: config.operators.email,
-      ...failureNotice({ executionId, bucket, error, links }),
-    }),
-  );
-  const record = bucket
-    ? await attempt('incident marked FAILED and lease given up', () =>
-        recordOnIncident(deps, bucket, executionId, error.Error),
-      )
-    : { ok: true, what: 'no bucket to record on' };
-  if (!finding.ok && !email.ok) {
-    throw new FailureNotReportedError(`could not report the failure: ${finding.what}; ${email.what}`);
-  }
-  return { ...state, failureReport: [finding.what, email.what, record.what] };
-};
+    );
+    const record = bucket
+      ? await attempt('incident marked FAILED and lease given up', () =>
+          recordOnIncident(deps, bucket, executionId, error.Error),
+        )
+      : { ok: true, what: 'no bucket to record on' };
+    if (!finding.ok && !email.ok) {
+      throw new FailureNotReportedError(`could not report the failure: ${finding.what}; ${email.what}`);
+    }
+    return { ...state, failureReport: [finding.what, email.what, record.what] };
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(reportFailure);

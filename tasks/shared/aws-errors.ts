@@ -98,7 +98,11 @@ function code(error: unknown): string | undefined {
 export function classifyAwsError(error: unknown): AwsFailure {
   const name = code(error);
   const status = httpStatus(error);
-  if ((name !== undefined && THROTTLING_CODES.has(name)) || retryableFlag(error)?.throttling || status === 429) {
+  if (
+    (name !== undefined && THROTTLING_CODES.has(name)) ||
+    retryableFlag(error)?.throttling ||
+    status === 429
+  ) {
     return 'throttled';
   }
   if ((name !== undefined && TRANSIENT_CODES.has(name)) || (status !== undefined && status >= 500)) {

@@ -336,3 +336,224 @@ export const IncidentSchema = z.object({
   version: z.number().int().min(0).default(0),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
+
+// ---- Configuration ---------------------------------------------------------------------
+// One JSON document (`--config FILE` locally; the stack's props in AWS, read by the first task).
+// It travels in the workflow's state, so the ASL never needs it substituted in.
+
+export const ResponseModeSchema = z.enum(['auto', 'approve', 'notify']);
+export type ResponseMode = z.infer<typeof ResponseModeSchema>;
+
+const Email = z.email();
+
+export const ResponderConfigSchema = z.strictObject({
+  /** Who gets the alert for each exposure: at least one address, or alerts would go nowhere. */
+  recipients: z.strictObject({ email: z.array(Email).min(1, 'at least one recipient') }),
+  /** Who hears about failures of the responder itself. */
+  operators: z.strictObject({ email: z.array(Email).default([]) }).default({ email: [] }),
+  /** The sender address (an SES identity in AWS). */
+  sender: Email.default('s3-exposure-responder@example.com'),
+  /** Response mode: per bucket first, then per severity, then the default. */
+  modes: z
+    .strictObject({
+      default: ResponseModeSchema.default('approve'),
+      bySeverity: z.partialRecord(SeveritySchema, ResponseModeSchema).default({}),
+      byBucket: z.record(z.string(), ResponseModeSchema).default({}),
+    })
+    .default({ default: 'approve', bySeverity: {}, byBucket: {} }),
+  /** Our own roles: changes they make are the responder's, and never start a response. */
+  ownRoleArns: z.array(z.string().startsWith('arn:')).default([]),
+  exceptions: z
+    .strictObject({
+      /** Honour exceptions declared by bucket tag (off: whoever can make a bucket public can usually tag it). */
+      byTag: z.boolean().default(false),
+      tagKey: z.string().default('s3-exposure-exception'),
+      /** How long the exception a rollback registers lasts, so the responder does not undo it again. */
+      rollbackDays: z.number().int().min(1).max(365).default(7),
+    })
+    .default({ byTag: false, tagKey: 's3-exposure-exception', rollbackDays: 7 }),
+  remediation: z
+    .strictObject({
+      /** Fix with bucket Block Public Access instead of removing statements and grants. */
+      preferBlockPublicAccess: z.boolean().default(false),
+      /** Object ACLs fixed one by one at most; beyond that, bucket Block Public Access. */
+      maxObjectKeys: z.number().int().min(0).max(1_000).default(100),
+      /** Re-reads after a change (S3 configuration reads are eventually consistent). */
+      verifyAttempts: z.number().int().min(1).max(20).default(5),
+      verifyDelaySeconds: z.number().int().min(0).max(300).default(2),
+      /** Where backups go: an S3 bucket of the account (versioned, encrypted, private). */
+      evidenceBucket: z.string().min(3).optional(),
+    })
+    .default({
+      preferBlockPublicAccess: false,
+      maxObjectKeys: 100,
+      verifyAttempts: 5,
+      verifyDelaySeconds: 2,
+    }),
+  /** An exposure that keeps coming back escalates to notify instead of flapping. */
+  recurrence: z
+    .strictObject({ count: z.number().int().min(1).default(3), periodHours: z.number().min(1).default(24) })
+    .default({ count: 3, periodHours: 24 }),
+  timings: z
+    .strictObject({
+      /** How long a bucket's lease lasts without renewal; longer than the longest legitimate run. */
+      leaseSeconds: z.number().int().min(60).default(900),
+      approvalTtlSeconds: z.number().int().min(60).default(86_400),
+    })
+    .default({ leaseSeconds: 900, approvalTtlSeconds: 86_400 }),
+  limits: z
+    .strictObject({
+      /** Objects whose ACLs are read when a bucket-level change may uncover object ACLs. */
+      objectScanLimit: z.number().int().min(0).max(10_000).default(1_000),
+      /** Buckets an account-level Block Public Access change may fan out to. */
+      fanOutBucketLimit: z.number().int().min(1).max(1_000).default(200),
+      objectAclConcurrency: z.number().int().min(1).max(64).default(8),
+    })
+    .default({ objectScanLimit: 1_000, fanOutBucketLimit: 200, objectAclConcurrency: 8 }),
+  /** Where links in messages point: the Step Functions console in AWS, the local console here. */
+  consoleBaseUrl: z.url().default('https://console.aws.amazon.com'),
+});
+export type ResponderConfig = z.infer<typeof ResponderConfigSchema>;
+export type ResponderConfigInput = z.input<typeof ResponderConfigSchema>;
+
+// ---- The trigger: what NormalizeEvent makes of a CloudTrail event -------------------------
+
+/** Who made the call. `sessionIssuerArn` is the role behind an assumed-role session. */
+export const ActorSchema = z.object({
+  type: z.string(),
+  arn: z.string().nullable(),
+  principalId: z.string().nullable(),
+  accountId: z.string().nullable(),
+  sessionIssuerArn: z.string().nullable(),
+});
+/** Who made the call. */
+export type Actor = z.infer<typeof ActorSchema>;
+
+/**
+ * What the request itself asked for. A witness only: the classifier re-reads the configuration.
+ * `bpa`, `objectOwnership` and `policyText` are present only when the request carried them.
+ */
+export const RequestedSchema = z.object({
+  publicAcl: z.boolean(),
+  bpa: PublicAccessBlockSchema.optional(),
+  objectOwnership: z.string().optional(),
+  policyText: z.string().optional(),
+});
+/** What the request itself asked for. */
+export type Requested = z.infer<typeof RequestedSchema>;
+
+/** The trigger NormalizeEvent hands on. `bucket` is null only for account-level BPA events. */
+export const TriggerSchema = z.object({
+  eventID: z.string().min(1),
+  eventName: z.string().min(1),
+  eventTime: z.iso.datetime(),
+  accountId: z.string().min(1),
+  region: z.string().min(1),
+  bucket: z.string().min(1).nullable(),
+  keys: z.array(z.string()),
+  actor: ActorSchema,
+  sourceIp: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  scope: z.enum(['bucket', 'object', 'account']),
+  requested: RequestedSchema,
+});
+/** The trigger NormalizeEvent hands on. */
+export type Trigger = z.infer<typeof TriggerSchema>;
+
+// ---- The workflow state --------------------------------------------------------------------
+// What travels between the states. It stays small (ids, counts and summaries): keys, ACLs and
+// verdicts live in the incident store, because Step Functions limits each state's input and
+// output to 256 KB. Every key a task or the ASL writes is named here, and nothing else is accepted.
+
+export const IntakeSchema = z.object({
+  /** exposure: respond; account: fan out to buckets; ignore: a failed call, our own change, or irrelevant. */
+  kind: z.enum(['exposure', 'account', 'ignore']),
+  reason: z.string(),
+});
+
+export const RegistrationSchema = z.object({
+  /** owner: this execution holds the bucket; joined: another does, and has this event now; duplicate: seen before. */
+  role: z.enum(['owner', 'joined', 'duplicate']),
+  holder: z.string().nullable(),
+});
+
+export const AssessmentSchema = z.object({
+  /**
+   * public: a new or wider exposure to report; partial: could not fully assess; notPublic: nothing
+   * to answer (and an open incident, if any, closes); alreadyReported: the open incident's exposure.
+   */
+  outcome: z.enum(['public', 'partial', 'notPublic', 'alreadyReported', 'excepted']),
+  incidentId: z.string().nullable(),
+  severity: SeveritySchema,
+  fingerprint: z.string(),
+  summary: z.string(),
+  vectorCount: z.number().int(),
+  keyCount: z.number().int(),
+  /** The incident's response mode, for the workflow's choice. */
+  mode: z.enum(['auto', 'approve', 'notify']),
+  /** The exception that covers the exposure, when the outcome is excepted. */
+  exceptionId: z.string().nullable(),
+});
+
+export const FindingStepSchema = z.object({
+  findingId: z.string().nullable(),
+  written: z.boolean(),
+  /** Why it was not written (for example Security Hub not enabled), or null. */
+  problem: z.string().nullable(),
+});
+
+export const RemediationStepSchema = z.object({
+  /** applied: changes made, to verify; notPublic: nothing to do any more; newVectorsOnly: a new decision is needed. */
+  outcome: z.enum(['applied', 'notPublic', 'newVectorsOnly']),
+  backupLocation: z.string().nullable(),
+  actions: z.number().int(),
+  vectorsLeft: z.number().int(),
+});
+
+export const VerificationSchema = z.object({
+  /** The ways in that were fixed are gone from a fresh read. */
+  verified: z.boolean(),
+  /** The bucket is still public some other way (a new decision follows). */
+  stillPublic: z.boolean(),
+  attempts: z.number().int(),
+});
+
+export const ErrorInfoSchema = z.object({ Error: z.string(), Cause: z.unknown().optional() });
+
+export const WorkflowStateSchema = z.strictObject({
+  executionId: z.string().min(1),
+  config: ResponderConfigSchema,
+  intake: IntakeSchema,
+  trigger: TriggerSchema.nullable(),
+  registration: RegistrationSchema.optional(),
+  assessment: AssessmentSchema.optional(),
+  finding: FindingStepSchema.optional(),
+  close: z.object({ reason: ClosedReasonSchema }).optional(),
+  lease: z.object({ outcome: z.enum(['released', 'moreEvents', 'notHeld']) }).optional(),
+  remediation: RemediationStepSchema.optional(),
+  verification: VerificationSchema.optional(),
+  /** The CloudTrail event of an account-level change, kept for the fan-out (NormalizeEvent). */
+  accountEvent: z.record(z.string(), z.unknown()).optional(),
+  /** Written by the ASL: ClassifyExposure's Catch of BucketNotFoundError. */
+  bucketGone: ErrorInfoSchema.optional(),
+  /** Written by the ASL: WriteFinding's Catch (Security Hub not enabled); the alert says so. */
+  findingError: ErrorInfoSchema.optional(),
+  /** Written by the ASL: the Catch of every Task, for ReportFailure. */
+  error: ErrorInfoSchema.optional(),
+  /** Written by the ASL: ReportFailure's own Catch, when nobody could be told. */
+  reportError: ErrorInfoSchema.optional(),
+  /** What FanOutAccountChange did: buckets checked, executions started (the first 50 named). */
+  fanOut: z
+    .object({
+      bucketsChecked: z.number().int(),
+      truncated: z.boolean(),
+      limit: z.number().int(),
+      started: z.number().int(),
+      buckets: z.array(z.string()),
+    })
+    .optional(),
+  /** What ReportFailure managed to do, in words. */
+  failureReport: z.array(z.string()).optional(),
+});
+export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
+export type Assessment = z.infer<typeof AssessmentSchema>;

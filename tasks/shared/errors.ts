@@ -4,6 +4,8 @@
  * its `name` as a literal: a bundler that renames classes would otherwise change it.
  */
 
+import { type AwsFailure, awsErrorCode } from './aws-errors.js';
+
 /** Base of every error the responder raises on purpose. */
 export class ResponderError extends Error {
   override name = 'ResponderError';
@@ -59,5 +61,27 @@ export class ConcurrentUpdateError extends ResponderError {
   override name = 'ConcurrentUpdateError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/**
+ * An AWS call still throttled or failing after the SDK's own retries. The state machine tries
+ * the task again later (every task is safe to run again); the service's own code is kept.
+ */
+export class AwsTransientError extends ResponderError {
+  override name = 'AwsTransientError';
+  constructor(
+    readonly code: string,
+    readonly kind: AwsFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  static from(error: unknown, kind: AwsFailure): AwsTransientError {
+    const code = awsErrorCode(error);
+    const detail = error instanceof Error ? error.message : String(error);
+    return new AwsTransientError(code, kind, `${code} (${kind}): ${detail}`, { cause: error });
   }
 }

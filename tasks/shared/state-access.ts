@@ -1,13 +1,17 @@
-import type { Trigger } from '../normalize-event/parse-event.js';
-import type { Incident } from './contracts.js';
+import type { Incident, IncidentEvent, Trigger, WorkflowState } from './contracts.js';
 import { InvalidInputError } from './errors.js';
 import type { IncidentStore } from './incident-store.js';
-import { parseOrThrow } from './validation.js';
-import { type WorkflowState, WorkflowStateSchema } from './workflow-state.js';
 
-/** Parses a task's input as the workflow state, naming the task when it is malformed. */
-export function readState(input: unknown, task: string): WorkflowState {
-  return parseOrThrow(WorkflowStateSchema, input, `${task} input`);
+/** The incident's record of an event: who, when, from where, which keys. */
+export function incidentEventOf(trigger: Trigger): IncidentEvent {
+  return {
+    eventID: trigger.eventID,
+    eventName: trigger.eventName,
+    actor: trigger.actor.arn ?? trigger.actor.principalId,
+    sourceIp: trigger.sourceIp,
+    time: trigger.eventTime,
+    keys: trigger.keys,
+  };
 }
 
 /** The trigger of a bucket-level task, which cannot run without a bucket. */

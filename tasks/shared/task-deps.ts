@@ -1,6 +1,6 @@
 import type { AwsClients } from './aws-clients.js';
 import type { Clock } from './clock.js';
-import type { ResponderConfig } from './config.js';
+import type { ResponderConfig } from './contracts.js';
 import type { IncidentStore } from './incident-store.js';
 
 /** What every task handler is given: clients, the store, time, and the deployment's settings. */
@@ -22,6 +22,3 @@ export interface TaskDeps {
   /** This state machine's ARN, for StartExecution when an account-level change fans out. */
   readonly stateMachineArn: string;
 }
-
-/** A task: state in, state out. Throws named errors; the state machine routes them. */
-export type TaskHandler = (input: unknown, deps: TaskDeps) => Promise<unknown>;

@@ -1,7 +1,9 @@
+import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { ExceptionEntrySchema } from '../shared/exceptions.js';
-import { readState, requireIncident, withHistory } from '../shared/state-access.js';
-import type { TaskDeps, TaskHandler } from '../shared/task-deps.js';
-import type { WorkflowState } from '../shared/workflow-state.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { requireIncident, withHistory } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
+import type { TaskDeps } from '../shared/task-deps.js';
 import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
 import { importFindings } from '../write-finding/security-hub.js';
 import { exposureFindingFor, setFindingWorkflow } from '../write-finding/workflow.js';
@@ -22,41 +24,47 @@ async function describeException(deps: TaskDeps, exceptionId: string | null | un
  * SuppressFinding: an exception covers the whole exposure. The finding is still written (the
  * exposure is real and on record) and set to SUPPRESSED with the exception named; nothing changes.
  */
-export const suppressFinding: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'SuppressFinding');
-  const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'SuppressFinding');
-  const now = deps.clock.now();
-  const exception = await describeException(deps, state.assessment?.exceptionId);
-  const finding = exposureFindingFor(deps, incident, {
-    executionId: state.executionId,
-    consoleBaseUrl: state.config.consoleBaseUrl,
-    now,
-  });
-  const findingId = finding.Id ?? null;
-  let problem: string | null = null;
-  try {
-    await importFindings(deps.clients.securityHub, [finding]);
-    await setFindingWorkflow(
-      deps,
-      incident,
-      findingId ?? '',
-      'SUPPRESSED',
-      `Suppressed: covered by ${exception}.`,
+export const suppressFinding = defineTask(
+  'SuppressFinding',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'SuppressFinding');
+    const now = deps.clock.now();
+    const exception = await describeException(deps, state.assessment?.exceptionId);
+    const finding = exposureFindingFor(deps, incident, {
+      executionId: state.executionId,
+      consoleBaseUrl: state.config.consoleBaseUrl,
+      now,
+    });
+    const findingId = finding.Id ?? null;
+    let problem: string | null = null;
+    try {
+      await importFindings(deps.clients.securityHub, [finding]);
+      await setFindingWorkflow(
+        deps,
+        incident,
+        findingId ?? '',
+        'SUPPRESSED',
+        `Suppressed: covered by ${exception}.`,
+      );
+    } catch (error) {
+      // Without Security Hub the incident store is the record; the exception is honoured all the same.
+      if (!(error instanceof SecurityHubNotEnabledError)) throw error;
+      problem = error.message;
+    }
+    const written = problem === null;
+    const what = written
+      ? `finding SUPPRESSED: covered by ${exception}`
+      : `finding not written (${problem}); covered by ${exception}`;
+    await deps.store.putIncident(
+      withHistory({ ...incident, findingId: written ? findingId : incident.findingId }, now, what),
     );
-  } catch (error) {
-    // Without Security Hub the incident store is the record; the exception is honoured all the same.
-    if (!(error instanceof SecurityHubNotEnabledError)) throw error;
-    problem = error.message;
-  }
-  const written = problem === null;
-  const what = written
-    ? `finding SUPPRESSED: covered by ${exception}`
-    : `finding not written (${problem}); covered by ${exception}`;
-  await deps.store.putIncident(
-    withHistory({ ...incident, findingId: written ? findingId : incident.findingId }, now, what),
-  );
-  return {
-    ...state,
-    finding: { findingId: written ? findingId : null, written, problem },
-  } satisfies WorkflowState;
-};
+    return {
+      ...state,
+      finding: { findingId: written ? findingId : null, written, problem },
+    } satisfies WorkflowState;
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(suppressFinding);

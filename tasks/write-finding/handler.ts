@@ -1,6 +1,7 @@
-import { readState, requireIncident, withHistory } from '../shared/state-access.js';
-import type { TaskHandler } from '../shared/task-deps.js';
-import type { WorkflowState } from '../shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { requireIncident, withHistory } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
 import { importFindings } from './security-hub.js';
 import { exposureFindingFor } from './workflow.js';
 
@@ -8,20 +9,26 @@ import { exposureFindingFor } from './workflow.js';
  * WriteFinding: create or refresh the incident's finding. Security Hub not enabled throws
  * SecurityHubNotEnabledError, which the workflow catches: the alert still goes out and says so.
  */
-export const writeFinding: TaskHandler = async (input, deps) => {
-  const state = readState(input, 'WriteFinding');
-  const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'WriteFinding');
-  const now = deps.clock.now();
-  const finding = exposureFindingFor(deps, incident, {
-    executionId: state.executionId,
-    consoleBaseUrl: state.config.consoleBaseUrl,
-    now,
-  });
-  await importFindings(deps.clients.securityHub, [finding]);
-  const findingId = finding.Id ?? null;
-  const what = incident.findingId
-    ? `finding refreshed (${incident.verdict.severity})`
-    : 'finding created (NEW)';
-  await deps.store.putIncident(withHistory({ ...incident, findingId }, now, what));
-  return { ...state, finding: { findingId, written: true, problem: null } } satisfies WorkflowState;
-};
+export const writeFinding = defineTask(
+  'WriteFinding',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'WriteFinding');
+    const now = deps.clock.now();
+    const finding = exposureFindingFor(deps, incident, {
+      executionId: state.executionId,
+      consoleBaseUrl: state.config.consoleBaseUrl,
+      now,
+    });
+    await importFindings(deps.clients.securityHub, [finding]);
+    const findingId = finding.Id ?? null;
+    const what = incident.findingId
+      ? `finding refreshed (${incident.verdict.severity})`
+      : 'finding created (NEW)';
+    await deps.store.putIncident(withHistory({ ...incident, findingId }, now, what));
+    return { ...state, finding: { findingId, written: true, problem: null } } satisfies WorkflowState;
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(writeFinding);

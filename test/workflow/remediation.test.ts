@@ -9,10 +9,10 @@ import {
   PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import type { StateHandler } from '../../local/runner.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
 import { remediateExposure } from '../../tasks/remediate-exposure/handler.js';
 import { rollbackIncident } from '../../tasks/rollback/rollback.js';
-import type { TaskHandler } from '../../tasks/shared/task-deps.js';
 import { verifyRemediation } from '../../tasks/verify-remediation/handler.js';
 import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
@@ -69,9 +69,9 @@ function policyOf(account: { world: { buckets: Record<string, { policy: unknown 
 
 /** Wraps a task so a test can change the account at that moment, as another caller would. */
 function changeBefore(
-  handler: TaskHandler,
-  change: (deps: Parameters<TaskHandler>[1]) => void | Promise<void>,
-): TaskHandler {
+  handler: StateHandler,
+  change: (deps: Parameters<StateHandler>[1]) => void | Promise<void>,
+): StateHandler {
   return async (input, deps) => {
     await change(deps);
     return handler(input, deps);

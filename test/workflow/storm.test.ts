@@ -5,9 +5,9 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultConfig } from '../../local/defaults.js';
 import { LocalEnvironment } from '../../local/environment.js';
+import type { StateHandler } from '../../local/runner.js';
 import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
 import { notifyRecipients } from '../../tasks/notify-recipients/handler.js';
-import type { TaskHandler } from '../../tasks/shared/task-deps.js';
 import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 const STATE_LIMIT_BYTES = 256 * 1024;
@@ -50,7 +50,7 @@ describe('event storms', () => {
     });
     let lateRun: Promise<unknown> | undefined;
     // While the owner is about to notify, another call makes an object public and its event arrives.
-    const notifyThenLetOneIn: TaskHandler = async (input, deps) => {
+    const notifyThenLetOneIn: StateHandler = async (input, deps) => {
       const environment = environmentRef.current;
       if (!lateRun && environment) {
         applyEventToWorld(environment.sandbox, late);

@@ -2,7 +2,7 @@ import { GetObjectAclCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { classifyExposureTask } from '../../../tasks/classify-exposure/handler.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { closedIncident, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import {
   ACCOUNT_ID,
@@ -228,7 +228,10 @@ describe('classifyExposureTask: failures', () => {
     deps.mocks.s3.onAnyCommand().rejects(s3Error('SlowDown', 503));
     const state = await registeredState(POLICY_EVENT, deps);
 
-    await expect(classifyExposureTask(state, deps)).rejects.toHaveProperty('name', 'SlowDown');
+    await expect(classifyExposureTask(state, deps)).rejects.toMatchObject({
+      name: 'AwsTransientError',
+      code: 'SlowDown',
+    });
     expect((await deps.store.getLease(BUCKET))?.pending.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID]);
   });
 

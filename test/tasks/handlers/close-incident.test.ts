@@ -6,7 +6,7 @@ import {
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { closeIncident } from '../../../tasks/close-incident/handler.js';
-import type { WorkflowState } from '../../../tasks/shared/workflow-state.js';
+import type { WorkflowState } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { storeIncident } from '../../support/store.js';
 import {
@@ -173,12 +173,16 @@ describe('closeIncident', () => {
     expect(deps.mocks.ses.commandCalls(SendEmailCommand)).toHaveLength(1);
   });
 
-  it('rethrows any other Security Hub error and leaves the incident open', async () => {
+  it('passes throttling on as AwsTransientError, for the state machine to retry, and leaves the incident open', async () => {
     const throttled = new Error('Rate exceeded');
     throttled.name = 'TooManyRequestsException';
     deps.mocks.securityHub.on(BatchUpdateFindingsCommand).rejects(throttled);
 
-    await expect(closeIncident(state, deps)).rejects.toHaveProperty('name', 'TooManyRequestsException');
+    await expect(closeIncident(state, deps)).rejects.toMatchObject({
+      name: 'AwsTransientError',
+      code: 'TooManyRequestsException',
+      cause: throttled,
+    });
     expect((await deps.store.getIncident(INCIDENT_ID))?.status).toBe('OPEN');
   });
 

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fanOutAccountChange } from '../../../tasks/fan-out-account-change/handler.js';
 import { normalizeEvent } from '../../../tasks/normalize-event/handler.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import {
   ACCOUNT_ID,
   type DepsOverrides,
@@ -146,12 +146,16 @@ describe('fanOutAccountChange', () => {
     expect(output.fanOut.buckets.sort()).toEqual([LEGACY, PUBLIC]);
   });
 
-  it('rethrows any other StartExecution error', async () => {
+  it('passes StartExecution throttling on as AwsTransientError', async () => {
     const throttled = new Error('Rate exceeded');
     throttled.name = 'ThrottlingException';
     deps.mocks.sfn.on(StartExecutionCommand).rejects(throttled);
 
-    await expect(fanOutAccountChange(state, deps)).rejects.toHaveProperty('name', 'ThrottlingException');
+    await expect(fanOutAccountChange(state, deps)).rejects.toMatchObject({
+      name: 'AwsTransientError',
+      code: 'ThrottlingException',
+      cause: throttled,
+    });
   });
 
   it('skips a bucket deleted since ListBuckets', async () => {

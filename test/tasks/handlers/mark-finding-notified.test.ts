@@ -1,7 +1,7 @@
 import { BatchUpdateFindingsCommand } from '@aws-sdk/client-securityhub';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { markFindingNotified } from '../../../tasks/mark-finding-notified/handler.js';
-import type { WorkflowState } from '../../../tasks/shared/workflow-state.js';
+import type { WorkflowState } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { storeIncident } from '../../support/store.js';
 import { ACCOUNT_ID, assessedState, makeDeps, stateFor, type TestDeps } from './support.js';

@@ -2,7 +2,7 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { notifyRecipients } from '../../../tasks/notify-recipients/handler.js';
 import type { Incident } from '../../../tasks/shared/contracts.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { storeIncident } from '../../support/store.js';
 import { assessedState, makeDeps, RECIPIENT, stateFor, type TestDeps } from './support.js';

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { releaseLease } from '../../../tasks/release-lease/handler.js';
-import { WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { EXECUTION_A, EXECUTION_B, makeDeps, registeredState, stateFor, type TestDeps } from './support.js';
 
 const BUCKET = 'acme-public-assets';

@@ -4,7 +4,7 @@ import { BackupFailedError } from '../../../tasks/remediate-exposure/backup.js';
 import { RemediationBlockedError, remediateExposure } from '../../../tasks/remediate-exposure/handler.js';
 import { rereadIncidentBucket } from '../../../tasks/remediate-exposure/reread.js';
 import type { Incident } from '../../../tasks/shared/contracts.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { OWNER_CANONICAL, ownerGrant } from '../../support/snapshots.js';
 import { storeIncident } from '../../support/store.js';

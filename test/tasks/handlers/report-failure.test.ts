@@ -2,7 +2,7 @@ import { BatchImportFindingsCommand } from '@aws-sdk/client-securityhub';
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { reportFailure } from '../../../tasks/report-failure/handler.js';
-import type { WorkflowState } from '../../../tasks/shared/workflow-state.js';
+import type { WorkflowState } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import {
   ACCOUNT_ID,

@@ -32,11 +32,15 @@ import { normalizeEvent } from '../../../tasks/normalize-event/handler.js';
 import { registerIncident } from '../../../tasks/register-incident/handler.js';
 import type { AwsClients } from '../../../tasks/shared/aws-clients.js';
 import { FixedClock } from '../../../tasks/shared/clock.js';
-import { parseConfig, type ResponderConfigInput } from '../../../tasks/shared/config.js';
+import { parseConfig } from '../../../tasks/shared/config.js';
 import type { Incident } from '../../../tasks/shared/contracts.js';
+import {
+  type ResponderConfigInput,
+  type WorkflowState,
+  WorkflowStateSchema,
+} from '../../../tasks/shared/contracts.js';
 import type { DynamoIncidentStore } from '../../../tasks/shared/store/dynamo-incident-store.js';
 import type { TaskDeps } from '../../../tasks/shared/task-deps.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
 import { acl, groupGrant, ownership, PUBLIC_READ, policy } from '../../support/snapshots.js';
 import { freshStore } from '../../support/store.js';
 

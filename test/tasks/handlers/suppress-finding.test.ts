@@ -5,8 +5,8 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../../tasks/shared/contracts.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { ExceptionEntrySchema } from '../../../tasks/shared/exceptions.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
 import { suppressFinding } from '../../../tasks/suppress-finding/handler.js';
 import { INCIDENT_BUCKET, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { ACCOUNT_ID, assessedState, makeDeps, stateFor, type TestDeps } from './support.js';
@@ -176,12 +176,16 @@ describe('suppressFinding', () => {
     });
   });
 
-  it('rethrows any other Security Hub error, recording nothing', async () => {
+  it('passes throttling on as AwsTransientError, recording nothing', async () => {
     const throttled = new Error('Rate exceeded');
     throttled.name = 'TooManyRequestsException';
     deps.mocks.securityHub.on(BatchUpdateFindingsCommand).rejects(throttled);
 
-    await expect(suppressFinding(state, deps)).rejects.toHaveProperty('name', 'TooManyRequestsException');
+    await expect(suppressFinding(state, deps)).rejects.toMatchObject({
+      name: 'AwsTransientError',
+      code: 'TooManyRequestsException',
+      cause: throttled,
+    });
     expect((await saved())?.history).toEqual(incident.history);
   });
 });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { rereadIncidentBucket } from '../../../tasks/remediate-exposure/reread.js';
 import type { Incident } from '../../../tasks/shared/contracts.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { verifyRemediation } from '../../../tasks/verify-remediation/handler.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { BUCKET, type BucketNow, bucketIs as programBucket } from './remediated-bucket.js';

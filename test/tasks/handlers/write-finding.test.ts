@@ -1,7 +1,7 @@
 import { BatchImportFindingsCommand, InvalidAccessException } from '@aws-sdk/client-securityhub';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../../tasks/shared/contracts.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/workflow-state.js';
+import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { writeFinding } from '../../../tasks/write-finding/handler.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import { storeIncident } from '../../support/store.js';

@@ -7,10 +7,8 @@ import {
   findPublicAclRequest,
   ParsedEventSchema,
   parseExposureEvent,
-  type Trigger,
-  TriggerSchema,
 } from '../../../tasks/normalize-event/parse-event.js';
-import { PolicyDocumentSchema } from '../../../tasks/shared/contracts.js';
+import { PolicyDocumentSchema, type Trigger, TriggerSchema } from '../../../tasks/shared/contracts.js';
 
 const EVENTS_DIR = new URL('../../../events/', import.meta.url);
 const MALFORMED_DIR = new URL('malformed/', EVENTS_DIR);

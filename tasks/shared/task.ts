@@ -1,0 +1,52 @@
+/**
+ * A Task state's code: the input it accepts (a zod schema: the state machine is an edge, so the
+ * input is parsed, never trusted), and a typed function from that input to its output. The same
+ * Task runs as a Lambda function in AWS (`lambda.ts`) and behind the local runner.
+ */
+import type { z } from 'zod';
+import { classifyAwsError, isRetryableAwsError } from './aws-errors.js';
+import { AwsTransientError, ResponderError } from './errors.js';
+import type { TaskDeps } from './task-deps.js';
+import { parseOrThrow } from './validation.js';
+
+/** The typed work of a task: its parsed input and the dependencies, to its output. */
+export type TaskHandler<In = unknown, Out = unknown> = (input: In, deps: TaskDeps) => Promise<Out>;
+
+/**
+ * A task as the state machine calls it: any payload in (parsed against `input`, or an
+ * InvalidInputError naming the state and the field), its typed output back.
+ */
+export interface Task<In, Out> {
+  (payload: unknown, deps: TaskDeps): Promise<Out>;
+  /** The Task state in the ASL that runs this code. */
+  readonly state: string;
+  readonly input: z.ZodType<In, unknown>;
+  readonly run: TaskHandler<In, Out>;
+}
+
+/**
+ * An AWS error that is still throttled or failing after the SDK's own retries leaves the task
+ * as AwsTransientError, the one name the ASL retries for AWS: whatever service's code it had.
+ * Every other error leaves unchanged, for the state machine's Catch to route.
+ */
+export function asTaskError(error: unknown): unknown {
+  if (error instanceof ResponderError || !isRetryableAwsError(error)) return error;
+  return AwsTransientError.from(error, classifyAwsError(error));
+}
+
+/** Defines the task behind the ASL's Task state `state`. */
+export function defineTask<In, Out>(
+  state: string,
+  input: z.ZodType<In, unknown>,
+  run: TaskHandler<In, Out>,
+): Task<In, Out> {
+  const task = async (payload: unknown, deps: TaskDeps): Promise<Out> => {
+    const parsed = parseOrThrow(input, payload, `${state} input`);
+    try {
+      return await run(parsed, deps);
+    } catch (error) {
+      throw asTaskError(error);
+    }
+  };
+  return Object.assign(task, { state, input, run });
+}
