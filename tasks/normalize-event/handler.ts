@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { IncidentEvent, Trigger, WorkflowState } from '../shared/contracts.js';
+import type { Trigger, WorkflowState } from '../shared/contracts.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { incidentEventOf } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
-import { parseOrThrow } from '../shared/validation.js';
 import { parseExposureEvent } from './parse-event.js';
 
 const InputSchema = z.object({ event: z.unknown(), executionId: z.string().min(1) });

@@ -8,7 +8,6 @@ import { logger } from '../shared/logger.js';
 import { withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
 import type { TaskDeps } from '../shared/task-deps.js';
-import { parseOrThrow } from '../shared/validation.js';
 import { bucketConsoleUrl, buildFailureFinding, executionConsoleUrl } from '../write-finding/finding.js';
 import { importFindings } from '../write-finding/security-hub.js';
 
