@@ -13,19 +13,22 @@ import { verifyRemediation } from '../tasks/verify-remediation/handler.js';
 import { writeFinding } from '../tasks/write-finding/handler.js';
 import type { TaskHandlers } from './runner.js';
 
-/** Each Task state of the ASL and the real handler behind it (a Lambda function in AWS). */
-export const TASK_HANDLERS: TaskHandlers = {
-  NormalizeEvent: normalizeEvent,
-  FanOutAccountChange: fanOutAccountChange,
-  RegisterIncident: registerIncident,
-  ClassifyExposure: classifyExposureTask,
-  WriteFinding: writeFinding,
-  NotifyRecipients: notifyRecipients,
-  MarkFindingNotified: markFindingNotified,
-  SuppressFinding: suppressFinding,
-  RemediateExposure: remediateExposure,
-  VerifyRemediation: verifyRemediation,
-  CloseIncident: closeIncident,
-  ReleaseLease: releaseLease,
-  ReportFailure: reportFailure,
-};
+/** Every task, each naming the Task state of the ASL it runs (a Lambda function in AWS). */
+const TASKS = [
+  normalizeEvent,
+  fanOutAccountChange,
+  registerIncident,
+  classifyExposureTask,
+  writeFinding,
+  notifyRecipients,
+  markFindingNotified,
+  suppressFinding,
+  remediateExposure,
+  verifyRemediation,
+  closeIncident,
+  releaseLease,
+  reportFailure,
+];
+
+/** Each Task state of the ASL and the task behind it. */
+export const TASK_HANDLERS: TaskHandlers = Object.fromEntries(TASKS.map((task) => [task.state, task]));

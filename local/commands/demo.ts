@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { rollbackIncident } from '../../tasks/rollback/rollback.js';
 import { exposureSummary } from '../../tasks/shared/describe.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
 import { projectPath } from '../paths.js';
+import { rollbackIncident } from '../rollback/rollback.js';
 import { simulate } from '../simulate.js';
 
 type Event = {

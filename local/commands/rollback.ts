@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
-import { rollbackIncident } from '../../tasks/rollback/rollback.js';
 import { InvalidInputError } from '../../tasks/shared/errors.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
+import { rollbackIncident } from '../rollback/rollback.js';
 
 export interface RollbackCommandOptions {
   readonly incident: string;

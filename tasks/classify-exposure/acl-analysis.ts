@@ -4,11 +4,8 @@
  * other than the owner is cross-account sharing.
  */
 import type { AccessLevel, Acl, Grant, Permission } from '../shared/contracts.js';
+import { PUBLIC_GROUPS } from '../shared/describe.js';
 
-const PUBLIC_GROUPS: Record<string, string> = {
-  'http://acs.amazonaws.com/groups/global/AllUsers': 'AllUsers',
-  'http://acs.amazonaws.com/groups/global/AuthenticatedUsers': 'AuthenticatedUsers',
-};
 const LOG_DELIVERY = 'http://acs.amazonaws.com/groups/s3/LogDelivery';
 
 export type AclTarget =
@@ -72,15 +69,6 @@ const ACCESS_WORDS: Record<Permission, string> = {
   WRITE_ACP: 'change the ACL of',
   FULL_CONTROL: 'read, write and change the ACL of',
 };
-
-/** A grant as a person would say it: "AllUsers READ". */
-export function describeGrant(grant: Grant): string {
-  const who =
-    grant.Grantee.URI !== undefined
-      ? (PUBLIC_GROUPS[grant.Grantee.URI] ?? grant.Grantee.URI.split('/').pop() ?? grant.Grantee.URI)
-      : (grant.Grantee.ID ?? grant.Grantee.EmailAddress ?? grant.Grantee.Type);
-  return `${who} ${grant.Permission}`;
-}
 
 function targetName(target: AclTarget): string {
   return target.source === 'bucketAcl' ? 'the bucket ACL' : `the ACL of object "${target.key}"`;

@@ -8,13 +8,13 @@ import { BucketNotFoundError, ResponderError } from '../shared/errors.js';
 
 /** Neither HeadBucket nor GetBucketLocation told the bucket's Region. */
 export class BucketRegionUnknownError extends ResponderError {
+  override name = 'BucketRegionUnknownError';
   constructor(
     readonly bucket: string,
     why: string,
     options?: { cause?: unknown },
   ) {
     super(`cannot find the Region of bucket ${bucket}: ${why}; give the Region explicitly`, options);
-    this.name = 'BucketRegionUnknownError';
   }
 }
 

@@ -1,15 +1,15 @@
-import { sendEmail } from '../notify-recipients/email.js';
-import { formatDuration, resolvedNotice } from '../notify-recipients/messages.js';
 import type { Incident } from '../shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { SecurityHubNotEnabledError } from '../shared/findings/errors.js';
+import { closedWords, consoleLinks } from '../shared/findings/finding.js';
+import { archiveFinding } from '../shared/findings/security-hub.js';
+import { exposureFindingFor, setFindingWorkflow } from '../shared/findings/workflow.js';
 import { lambdaHandler } from '../shared/lambda.js';
+import { sendEmail } from '../shared/messages/email.js';
+import { formatDuration, resolvedNotice } from '../shared/messages/messages.js';
 import { bucketTrigger, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
 import type { TaskDeps } from '../shared/task-deps.js';
-import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
-import { closedWords, consoleLinks } from '../write-finding/finding.js';
-import { archiveFinding } from '../write-finding/security-hub.js';
-import { exposureFindingFor, setFindingWorkflow } from '../write-finding/workflow.js';
 
 /** The finding's closing note: how it ended, before and after, and the exposure window. */
 export function closingNote(incident: Incident, now: Date): string {

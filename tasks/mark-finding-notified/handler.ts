@@ -1,8 +1,8 @@
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { setFindingWorkflow } from '../shared/findings/workflow.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { requireIncident, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
-import { setFindingWorkflow } from '../write-finding/workflow.js';
 
 /** MarkFindingNotified: Workflow.Status changes only through BatchUpdateFindings, after the alert went out. */
 export const markFindingNotified = defineTask(

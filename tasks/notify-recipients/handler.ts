@@ -1,10 +1,10 @@
 import { type Incident, type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { consoleLinks, summarizeCause } from '../shared/findings/finding.js';
 import { lambdaHandler } from '../shared/lambda.js';
+import { sendEmail } from '../shared/messages/email.js';
+import { exposureAlert } from '../shared/messages/messages.js';
 import { requireIncident, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
-import { consoleLinks, summarizeCause } from '../write-finding/finding.js';
-import { sendEmail } from './email.js';
-import { exposureAlert } from './messages.js';
 
 /**
  * NotifyRecipients: the alert, sent to the configured recipients. It goes out whether or not the

@@ -8,7 +8,7 @@
  * objects than a bounded run can fix) or the configuration asks for it. Never account-level,
  * never an object deleted, never a policy deleted unless no statement is left in it.
  */
-import { analyseAcls, describeGrant } from '../classify-exposure/acl-analysis.js';
+import { analyseAcls } from '../classify-exposure/acl-analysis.js';
 import { asList } from '../classify-exposure/patterns.js';
 import { statementHash } from '../classify-exposure/policy-analysis.js';
 import {
@@ -22,6 +22,7 @@ import {
   type PublicAccessBlock,
   type Vector,
 } from '../shared/contracts.js';
+import { describeGrant } from '../shared/describe.js';
 import { stableStringify } from '../shared/hash.js';
 import { RemediationPlanError } from './errors.js';
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { sendEmail } from '../notify-recipients/email.js';
-import { failureNotice } from '../notify-recipients/messages.js';
 import { ErrorInfoSchema, ResponderConfigSchema } from '../shared/contracts.js';
 import { ResponderError } from '../shared/errors.js';
+import { bucketConsoleUrl, buildFailureFinding, executionConsoleUrl } from '../shared/findings/finding.js';
+import { importFindings } from '../shared/findings/security-hub.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
+import { sendEmail } from '../shared/messages/email.js';
+import { failureNotice } from '../shared/messages/messages.js';
 import { withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
 import type { TaskDeps } from '../shared/task-deps.js';
-import { bucketConsoleUrl, buildFailureFinding, executionConsoleUrl } from '../write-finding/finding.js';
-import { importFindings } from '../write-finding/security-hub.js';
 
 /** Both ways of telling anyone failed: the execution ends in FailureNotReported, the alarm's case. */
 export class FailureNotReportedError extends ResponderError {

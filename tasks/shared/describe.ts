@@ -1,6 +1,20 @@
 /** Verdicts and mitigations in plain words, for messages, findings and the CLI. */
-import { describeGrant } from '../classify-exposure/acl-analysis.js';
-import type { ExposureVerdict, Mitigation } from './contracts.js';
+import type { ExposureVerdict, Grant, Mitigation } from './contracts.js';
+
+/** The grantee groups that make an ACL public, by URI, with the names S3 gives them. */
+export const PUBLIC_GROUPS: Readonly<Record<string, string>> = {
+  'http://acs.amazonaws.com/groups/global/AllUsers': 'AllUsers',
+  'http://acs.amazonaws.com/groups/global/AuthenticatedUsers': 'AuthenticatedUsers',
+};
+
+/** A grant as a person would say it: "AllUsers READ". */
+export function describeGrant(grant: Grant): string {
+  const who =
+    grant.Grantee.URI !== undefined
+      ? (PUBLIC_GROUPS[grant.Grantee.URI] ?? grant.Grantee.URI.split('/').pop() ?? grant.Grantee.URI)
+      : (grant.Grantee.ID ?? grant.Grantee.EmailAddress ?? grant.Grantee.Type);
+  return `${who} ${grant.Permission}`;
+}
 
 /** A mitigation in plain words. */
 export function describeMitigation(m: Mitigation): string {

@@ -1,12 +1,12 @@
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { ExceptionEntrySchema } from '../shared/exceptions.js';
+import { SecurityHubNotEnabledError } from '../shared/findings/errors.js';
+import { importFindings } from '../shared/findings/security-hub.js';
+import { exposureFindingFor, setFindingWorkflow } from '../shared/findings/workflow.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { requireIncident, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
 import type { TaskDeps } from '../shared/task-deps.js';
-import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
-import { importFindings } from '../write-finding/security-hub.js';
-import { exposureFindingFor, setFindingWorkflow } from '../write-finding/workflow.js';
 
 /** The exception in words: id, owner, reason and expiry when the registry has it. */
 async function describeException(deps: TaskDeps, exceptionId: string | null | undefined): Promise<string> {

@@ -1,9 +1,9 @@
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { importFindings } from '../shared/findings/security-hub.js';
+import { exposureFindingFor } from '../shared/findings/workflow.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { requireIncident, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
-import { importFindings } from './security-hub.js';
-import { exposureFindingFor } from './workflow.js';
 
 /**
  * WriteFinding: create or refresh the incident's finding. Security Hub not enabled throws

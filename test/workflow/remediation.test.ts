@@ -9,10 +9,10 @@ import {
   PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { rollbackIncident } from '../../local/rollback/rollback.js';
 import type { StateHandler } from '../../local/runner.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
 import { remediateExposure } from '../../tasks/remediate-exposure/handler.js';
-import { rollbackIncident } from '../../tasks/rollback/rollback.js';
 import { verifyRemediation } from '../../tasks/verify-remediation/handler.js';
 import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 

@@ -11,14 +11,18 @@ import {
   FindingImportError,
   FindingUpdateError,
   SecurityHubNotEnabledError,
-} from '../../../tasks/write-finding/errors.js';
-import { buildExposureFinding, findingIdFor, productArnFor } from '../../../tasks/write-finding/finding.js';
+} from '../../../../tasks/shared/findings/errors.js';
+import {
+  buildExposureFinding,
+  findingIdFor,
+  productArnFor,
+} from '../../../../tasks/shared/findings/finding.js';
 import {
   archiveFinding,
   importFindings,
   updateFindingWorkflow,
-} from '../../../tasks/write-finding/security-hub.js';
-import { ACCOUNT, EXECUTION_ID, makeIncident, REGION } from '../../support/incidents.js';
+} from '../../../../tasks/shared/findings/security-hub.js';
+import { ACCOUNT, EXECUTION_ID, makeIncident, REGION } from '../../../support/incidents.js';
 
 const securityHub = mockClient(SecurityHubClient);
 const client = new SecurityHubClient({ region: REGION });

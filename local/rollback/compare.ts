@@ -2,8 +2,8 @@
  * Compares a restored configuration with its backup: in meaning (parsed and normalised), and
  * byte for byte for the policy, whose text S3 stores as given.
  */
-import { type BucketAccessSnapshotInput, BucketAccessSnapshotSchema } from '../shared/contracts.js';
-import { stableStringify } from '../shared/hash.js';
+import { type BucketAccessSnapshotInput, BucketAccessSnapshotSchema } from '../../tasks/shared/contracts.js';
+import { stableStringify } from '../../tasks/shared/hash.js';
 
 export interface Comparison {
   /** Every part read in both is the same in meaning. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { consoleLinks } from '../../../../tasks/shared/findings/finding.js';
 import {
   exposureAlert,
   failureNotice,
@@ -6,8 +7,7 @@ import {
   type Message,
   resolvedNotice,
   securityHubUnavailableNote,
-} from '../../../tasks/notify-recipients/messages.js';
-import { consoleLinks } from '../../../tasks/write-finding/finding.js';
+} from '../../../../tasks/shared/messages/messages.js';
 import {
   closedIncident,
   DANA,
@@ -21,7 +21,7 @@ import {
   objectKeys,
   TERRAFORM,
   TERRAFORM_IP,
-} from '../../support/incidents.js';
+} from '../../../support/incidents.js';
 
 const LINKS = consoleLinks(makeIncident(), EXECUTION_ID, 'https://console.aws.amazon.com');
 

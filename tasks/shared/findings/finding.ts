@@ -9,10 +9,10 @@
  */
 import type { AwsSecurityFinding, Partition, Resource } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
-import type { ClosedReason, Incident, PublicAccessBlock } from '../shared/contracts.js';
+import type { ClosedReason, Incident, PublicAccessBlock } from '../contracts.js';
 // The plain-words renderers live with the CLI; the finding and the CLI must say the same thing.
-import { describeMitigation, exposureLabel } from '../shared/describe.js';
-import { sha256Hex } from '../shared/hash.js';
+import { describeMitigation, exposureLabel } from '../describe.js';
+import { sha256Hex } from '../hash.js';
 
 /** The finding's `GeneratorId`, and the first segment of every finding `Id` we write. */
 export const GENERATOR_ID = 's3-exposure-responder';

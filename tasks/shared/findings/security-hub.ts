@@ -15,7 +15,7 @@ import {
   type SecurityHubClient,
   type SeverityLabel,
 } from '@aws-sdk/client-securityhub';
-import { errorName } from '../shared/aws-errors.js';
+import { errorName } from '../aws-errors.js';
 import {
   type FindingFailure,
   FindingImportError,

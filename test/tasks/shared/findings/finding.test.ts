@@ -1,6 +1,6 @@
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
-import { SEVERITIES } from '../../../tasks/shared/contracts.js';
+import { SEVERITIES } from '../../../../tasks/shared/contracts.js';
 import {
   ASFF_LIMITS,
   buildExposureFinding,
@@ -13,7 +13,7 @@ import {
   summarizeCause,
   truncateText,
   workflowNote,
-} from '../../../tasks/write-finding/finding.js';
+} from '../../../../tasks/shared/findings/finding.js';
 import {
   ACCOUNT,
   closedIncident,
@@ -28,7 +28,7 @@ import {
   PREVIOUS_INCIDENT_ID,
   REGION,
   TERRAFORM,
-} from '../../support/incidents.js';
+} from '../../../support/incidents.js';
 
 const NOW = new Date('2025-03-04T10:15:08.250Z');
 const CTX: ExposureFindingContext = {

@@ -3,7 +3,7 @@
  * Throttling (TooManyRequestsException, LimitExceededException) is rethrown unchanged so the
  * state machine's retriers match the SDK's own names.
  */
-import { ResponderError } from '../shared/errors.js';
+import { ResponderError } from '../errors.js';
 
 /**
  * SES refused the message for a reason a retry will not fix: the message was rejected, the

@@ -3,7 +3,7 @@
  * Throttling and other transient SDK errors are not wrapped: they keep the SDK's own names so
  * the state machine's retriers can match them.
  */
-import { ResponderError } from '../shared/errors.js';
+import { ResponderError } from '../errors.js';
 
 /** One finding Security Hub refused, as BatchImportFindings or BatchUpdateFindings reports it. */
 export interface FindingFailure {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSnapshots } from '../../../tasks/rollback/compare.js';
+import { compareSnapshots } from '../../../local/rollback/compare.js';
 import {
   ALL_USERS,
   acl,

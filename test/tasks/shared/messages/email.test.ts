@@ -1,8 +1,8 @@
 import { MessageRejected, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { sendEmail } from '../../../tasks/notify-recipients/email.js';
-import { EmailRejectedError, NoRecipientsError } from '../../../tasks/notify-recipients/errors.js';
+import { sendEmail } from '../../../../tasks/shared/messages/email.js';
+import { EmailRejectedError, NoRecipientsError } from '../../../../tasks/shared/messages/errors.js';
 
 const ses = mockClient(SESv2Client);
 const client = new SESv2Client({ region: 'us-east-1' });

@@ -1,7 +1,7 @@
 /** The finding calls every task makes the same way, with the deployment's partition and Region. */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
-import type { Incident } from '../shared/contracts.js';
-import type { TaskDeps } from '../shared/task-deps.js';
+import type { Incident } from '../contracts.js';
+import type { TaskDeps } from '../task-deps.js';
 import { buildExposureFinding, GENERATOR_ID, productArnFor, workflowNote } from './finding.js';
 import { updateFindingWorkflow } from './security-hub.js';
 

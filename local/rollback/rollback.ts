@@ -1,23 +1,23 @@
-import { setFindingWorkflow } from '../write-finding/workflow.js';
+import { setFindingWorkflow } from '../../tasks/shared/findings/workflow.js';
 /**
  * Rollback: put back the configuration a remediation backed up, check that it is back, and
  * register an exception for exactly the ways in it re-creates, so the responder does not undo the
  * owner's decision again. What S3 refuses to restore is reported with the reason.
  */
 
-import { classifyExposure } from '../classify-exposure/classify.js';
-import { readBucketSnapshot } from '../classify-exposure/read-snapshot.js';
-import { type RestoreResult, restoreSnapshot } from '../remediate-exposure/apply.js';
-import { readBackup } from '../remediate-exposure/backup.js';
-import type { AwsClients } from '../shared/aws-clients.js';
-import type { Clock } from '../shared/clock.js';
-import { BucketAccessSnapshotSchema, type Incident } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
-import type { ExceptionEntry } from '../shared/exceptions.js';
-import { stableStringify } from '../shared/hash.js';
-import type { IncidentStore } from '../shared/incident-store.js';
-import { withHistory } from '../shared/state-access.js';
-import { SecurityHubNotEnabledError } from '../write-finding/errors.js';
+import { classifyExposure } from '../../tasks/classify-exposure/classify.js';
+import { readBucketSnapshot } from '../../tasks/classify-exposure/read-snapshot.js';
+import { type RestoreResult, restoreSnapshot } from '../../tasks/remediate-exposure/apply.js';
+import { readBackup } from '../../tasks/remediate-exposure/backup.js';
+import type { AwsClients } from '../../tasks/shared/aws-clients.js';
+import type { Clock } from '../../tasks/shared/clock.js';
+import { BucketAccessSnapshotSchema, type Incident } from '../../tasks/shared/contracts.js';
+import { InvalidInputError } from '../../tasks/shared/errors.js';
+import type { ExceptionEntry } from '../../tasks/shared/exceptions.js';
+import { SecurityHubNotEnabledError } from '../../tasks/shared/findings/errors.js';
+import { stableStringify } from '../../tasks/shared/hash.js';
+import type { IncidentStore } from '../../tasks/shared/incident-store.js';
+import { withHistory } from '../../tasks/shared/state-access.js';
 import { type Comparison, compareSnapshots } from './compare.js';
 
 export interface RollbackDeps {

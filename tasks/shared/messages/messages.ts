@@ -7,15 +7,15 @@
  * as a second line of defence against such values hiding in outside text).
  */
 
-import type { ExposureVerdict, Incident, IncidentEvent } from '../shared/contracts.js';
-import { describeMitigation, exposureLabel } from '../shared/describe.js';
+import type { ExposureVerdict, Incident, IncidentEvent } from '../contracts.js';
+import { describeMitigation, exposureLabel } from '../describe.js';
 import {
   closedWords,
   exposedObjectKeys,
   scrubSecrets,
   summarizeCause,
   truncateText,
-} from '../write-finding/finding.js';
+} from '../findings/finding.js';
 
 /** A message ready to send on any channel. */
 export interface Message {
