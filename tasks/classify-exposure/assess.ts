@@ -44,6 +44,16 @@ export function couldNotFullyAssess(verdict: ExposureVerdict): boolean {
 }
 
 /**
+ * Whether part of the bucket could not be read. The responder never acts, nor calls a fix
+ * verified, on a partial read. AWS and our reading disagreeing on the policy (`policyStatus`) is
+ * not one: everything was read, and AWS's word decides, so the fix (Block Public Access, when no
+ * statement can be named) may go ahead and be verified.
+ */
+export function hasUnreadParts(verdict: ExposureVerdict): boolean {
+  return verdict.unknown.some((u) => u.part !== 'policyStatus' && !u.why.startsWith('NoSuchKey'));
+}
+
+/**
  * Adds events not yet recorded. Deliveries arrive out of order, so one that joins late may be
  * the earliest call: the exposure's start (`eventTime`) is the earliest event recorded.
  */

@@ -1,4 +1,4 @@
-import { couldNotFullyAssess } from '../classify-exposure/assess.js';
+import { hasUnreadParts } from '../classify-exposure/assess.js';
 import type { Incident } from '../shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { exposureSummary } from '../shared/describe.js';
@@ -36,7 +36,7 @@ export const remediateExposure = defineTask(
     );
 
     // Checked first: a part that could not be read is not evidence that the bucket is private.
-    if (couldNotFullyAssess(verdict)) {
+    if (hasUnreadParts(verdict)) {
       throw new RemediationBlockedError(
         `bucket ${bucket} could not be fully read just before acting (${verdict.unknown.map((u) => u.part).join(', ')}): nothing changed`,
       );

@@ -1,4 +1,4 @@
-import { couldNotFullyAssess } from '../classify-exposure/assess.js';
+import { hasUnreadParts } from '../classify-exposure/assess.js';
 import { rereadIncidentBucket } from '../remediate-exposure/reread.js';
 import type { Incident } from '../shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
@@ -29,7 +29,7 @@ export const verifyRemediation = defineTask(
     const fixed = new Set((incident.remediation?.addressed ?? []).map((v) => stableStringify(v)));
     const remaining = verdict.vectors.filter((v) => fixed.has(stableStringify(v)));
     // A partial read proves nothing: a fixed way in may only look gone because its part could not be read.
-    const verified = remaining.length === 0 && !couldNotFullyAssess(verdict);
+    const verified = remaining.length === 0 && !hasUnreadParts(verdict);
     const now = deps.clock.now();
     const summary = exposureSummary(verdict);
 

@@ -40,22 +40,6 @@ const PUBLIC_READ_POLICY = {
 };
 
 /** Reported, then RemediateExposure refuses to act and the failure is reported. */
-const BLOCKED_PATH = [
-  'NormalizeEvent',
-  'IsEventActionable?',
-  'RegisterIncident',
-  'DoesThisExecutionOwnTheBucket?',
-  'ClassifyExposure',
-  'IsTheBucketPublic?',
-  'WriteFinding',
-  'NotifyRecipients',
-  'WasTheFindingWritten?',
-  'MarkFindingNotified',
-  'WhichResponseMode?',
-  'RemediateExposure',
-  'ReportFailure',
-  'ExecutionFailed',
-];
 
 const AWS_SAYS_PUBLIC =
   /GetBucketPolicyStatus says the policy is public; the local evaluator finds no public statement/;
@@ -139,34 +123,23 @@ describe('AWS and the responder disagree about a bucket policy', () => {
     expect(result.outbox[0]?.text).toMatch(AWS_SAYS_PUBLIC);
   });
 
-  it('AWS says public, our reading does not, in auto mode: the fix is blocked before any change and reported as a failure', async () => {
+  it("AWS says public, our reading does not, in auto mode: AWS's word decides, Block Public Access ends it, verified", async () => {
     const simulation = await run([putPolicy(VPCE_ONLY_POLICY)], { world: awsSays(true), mode: 'auto' });
     const [execution] = simulation.result.executions;
-    expect(execution?.path).toEqual(BLOCKED_PATH);
-    expect(execution?.status).toBe('FAILED');
-    expect(simulation.records[0]?.error?.Error).toBe('ResponseFailed');
-    const remediate = simulation.records[0]?.steps.find((s) => s.name === 'RemediateExposure' && s.error);
-    expect(remediate?.error).toMatchObject({
-      Error: 'RemediationBlockedError',
-      Cause: expect.stringMatching(
-        /could not be fully read just before acting \(policyStatus\): nothing changed/,
-      ),
-    });
-    // Nothing was changed: the policy and Block Public Access are as the event left them.
+    expect(execution?.path).toEqual(PATHS.remediated);
+    expect(execution?.status).toBe('SUCCEEDED');
+    // No statement can be named, so the fix is the bucket's Block Public Access; the policy stays.
     expect(simulation.result.world.buckets[BUCKET]?.policy).toEqual(VPCE_ONLY_POLICY);
-    expect(simulation.result.world.buckets[BUCKET]?.publicAccessBlock).toBeNull();
-    expect(simulation.environment.sandbox.calls.map((c) => c.operation)).not.toContain(
-      'PutPublicAccessBlock',
-    );
-    expect(execution?.incident).toMatchObject({
-      status: 'OPEN',
-      response: 'FAILED',
-      verdict: { effectivelyPublic: true, unknown: [{ part: 'policyStatus' }] },
+    expect(simulation.result.world.buckets[BUCKET]?.publicAccessBlock).toMatchObject({
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
     });
-    expect(simulation.result.outbox.map((m) => [m.to, m.subject])).toEqual([
-      ['soc@example.com', expect.stringMatching(/^\[HIGH\] S3 bucket acme-reports is public/)],
-      ['cloud-ops@example.com', expect.stringMatching(/failed on acme-reports: RemediationBlockedError/)],
-    ]);
+    expect(execution?.incident).toMatchObject({
+      status: 'CLOSED',
+      closedReason: 'REMEDIATED',
+      remediation: { verified: true },
+    });
+    expect(execution?.incident?.verdict.unknown).toEqual([expect.objectContaining({ part: 'policyStatus' })]);
   });
 
   it('AWS says not public, our reading says public: reported as not fully assessed, MEDIUM, with our reading in the finding', async () => {
