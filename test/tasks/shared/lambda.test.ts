@@ -1,0 +1,103 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { createLambdaRuntime, depsFor, functionIdentity } from '../../../tasks/shared/lambda.js';
+
+const CONFIG = { recipients: { email: ['soc@example.com'] } };
+const BASE = { TABLE_NAME: 's3-exposure-incidents' };
+
+describe('createLambdaRuntime', () => {
+  it('reads the configuration from RESPONDER_CONFIG', async () => {
+    const runtime = await createLambdaRuntime({ ...BASE, RESPONDER_CONFIG: JSON.stringify(CONFIG) });
+
+    expect(runtime.config.recipients.email).toEqual(['soc@example.com']);
+    expect(runtime.store.tableName).toBe('s3-exposure-incidents');
+  });
+
+  it('reads the configuration from the SSM parameter, decrypted', async () => {
+    const ssm = new SSMClient({ region: 'us-east-1' });
+    const stub = mockClient(ssm);
+    stub.on(GetParameterCommand).resolves({ Parameter: { Value: JSON.stringify(CONFIG) } });
+
+    const runtime = await createLambdaRuntime(
+      { ...BASE, RESPONDER_CONFIG_PARAMETER: '/s3-exposure/config' },
+      { ssm: () => ssm },
+    );
+
+    expect(runtime.config.recipients.email).toEqual(['soc@example.com']);
+    expect(stub.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
+      Name: '/s3-exposure/config',
+      WithDecryption: true,
+    });
+  });
+
+  it('refuses a bad configuration, naming the field', async () => {
+    const bad = createLambdaRuntime({
+      ...BASE,
+      RESPONDER_CONFIG: JSON.stringify({ recipients: { email: [] } }),
+    });
+
+    await expect(bad).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: 'configuration: recipients.email: at least one recipient',
+    });
+  });
+
+  it('refuses a configuration that is not JSON, naming where it came from', async () => {
+    await expect(createLambdaRuntime({ ...BASE, RESPONDER_CONFIG: '{ nope' })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: 'configuration (RESPONDER_CONFIG) is not JSON',
+    });
+  });
+
+  it('refuses an environment without a table, naming the variable', async () => {
+    await expect(createLambdaRuntime({ RESPONDER_CONFIG: JSON.stringify(CONFIG) })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(/^function environment: TABLE_NAME: /),
+    });
+  });
+
+  it('refuses both a configuration and a parameter: one source only', async () => {
+    const both = createLambdaRuntime({
+      ...BASE,
+      RESPONDER_CONFIG: JSON.stringify(CONFIG),
+      RESPONDER_CONFIG_PARAMETER: '/s3-exposure/config',
+    });
+
+    await expect(both).rejects.toMatchObject({ message: expect.stringContaining('exactly one of') });
+  });
+
+  it('puts the stack’s evidence bucket into the configuration when the configuration names none', async () => {
+    const runtime = await createLambdaRuntime({
+      ...BASE,
+      RESPONDER_CONFIG: JSON.stringify(CONFIG),
+      EVIDENCE_BUCKET: 'evidence-111122223333',
+    });
+
+    expect(runtime.config.remediation.evidenceBucket).toBe('evidence-111122223333');
+  });
+
+  it('makes the clients of a Region once, and keeps them', async () => {
+    const runtime = await createLambdaRuntime({ ...BASE, RESPONDER_CONFIG: JSON.stringify(CONFIG) });
+
+    expect(runtime.clientsFor('eu-west-1')).toBe(runtime.clientsFor('eu-west-1'));
+    expect(runtime.clientsFor('eu-west-1')).not.toBe(runtime.clientsFor('us-east-1'));
+  });
+});
+
+describe('functionIdentity and depsFor', () => {
+  it('take account, partition and Region from the function ARN', async () => {
+    const runtime = await createLambdaRuntime({ ...BASE, RESPONDER_CONFIG: JSON.stringify(CONFIG) });
+
+    const deps = depsFor(runtime, {
+      invokedFunctionArn: 'arn:aws-cn:lambda:cn-north-1:111122223333:function:f',
+    });
+
+    expect([deps.partition, deps.region, deps.accountId]).toEqual(['aws-cn', 'cn-north-1', '111122223333']);
+    expect(deps.clients).toBe(runtime.clientsFor('cn-north-1'));
+  });
+
+  it('refuse an ARN that names no account', () => {
+    expect(() => functionIdentity('arn:aws:lambda:us-east-1::function:f')).toThrow(/names no account/);
+  });
+});
