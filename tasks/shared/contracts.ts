@@ -353,14 +353,17 @@ export const ResponderConfigSchema = z.strictObject({
   operators: z.strictObject({ email: z.array(Email).default([]) }).default({ email: [] }),
   /** The sender address (an SES identity in AWS). */
   sender: Email.default('s3-exposure-responder@example.com'),
-  /** Response mode: per bucket first, then per severity, then the default. */
+  /**
+   * Response mode: per bucket first, then per severity, then the default. The default is notify
+   * until the approval step exists (approve behaves as notify meanwhile, and says so).
+   */
   modes: z
     .strictObject({
-      default: ResponseModeSchema.default('approve'),
+      default: ResponseModeSchema.default('notify'),
       bySeverity: z.partialRecord(SeveritySchema, ResponseModeSchema).default({}),
       byBucket: z.record(z.string(), ResponseModeSchema).default({}),
     })
-    .default({ default: 'approve', bySeverity: {}, byBucket: {} }),
+    .default({ default: 'notify', bySeverity: {}, byBucket: {} }),
   /** Our own roles: changes they make are the responder's, and never start a response. */
   ownRoleArns: z.array(z.string().startsWith('arn:')).default([]),
   exceptions: z
