@@ -3,7 +3,7 @@
  * started in process on 127.0.0.1, in memory or persisted in a state folder. The incident store
  * runs against it with exactly the code that runs against the stack's table in AWS.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -44,6 +44,7 @@ function isRunning(pid: number): boolean {
  * that is gone (killed mid-run) is taken over.
  */
 async function lockFolder(dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
   const file = join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -44,6 +44,8 @@ const HeadSchema = z.looseObject({
   record: z.record(z.string(), z.unknown()),
   version: z.number().int(),
   generation: z.number().int(),
+  /** How many part items the generation has: most incidents have none, and need no query for them. */
+  parts: z.number().int().default(1),
 });
 const LeaseItemSchema = z.object({ holder: z.string(), expiresAtMs: z.number(), seq: z.number().int() });
 const PendingItemSchema = z.object({
@@ -81,6 +83,8 @@ export class DynamoIncidentStore implements IncidentStore {
   readonly tableName: string;
   /** Orders events that register within the same millisecond in this process. */
   #tick = 0;
+  /** Part counts of versions this store read or wrote, so replacing a small incident needs no query. */
+  readonly #partsSeen = new Map<string, number>();
 
   constructor(options: DynamoIncidentStoreOptions) {
     this.#doc = DynamoDBDocumentClient.from(options.client, {
@@ -321,7 +325,8 @@ export class DynamoIncidentStore implements IncidentStore {
       const item = await this.#get(keys.incidentHead(incidentId));
       if (!item) return null;
       const head = HeadSchema.parse(item);
-      const parts = await this.#parts(incidentId, head.generation);
+      const parts = head.parts > 0 ? await this.#parts(incidentId, head.generation) : [];
+      this.#partsSeen.set(`${incidentId}#${head.version}`, head.parts);
       const record = joinRecord(head.record, parts);
       // A writer replaced the generation while its parts were read: read the new one.
       if (record) return IncidentSchema.parse({ ...record, version: head.version });
@@ -394,6 +399,8 @@ export class DynamoIncidentStore implements IncidentStore {
     const { version: stored, ...record } = checked;
     const next = stored + 1;
     if (stored === 0) await this.#indexNewIncident(checked);
+    // Unknown for a version this process did not read: look for its parts to be safe.
+    const previousParts = this.#partsSeen.get(`${checked.incidentId}#${stored}`) ?? 1;
     const { head, parts } = splitRecord(record);
     await this.#writeParts(checked.incidentId, next, parts);
     try {
@@ -405,6 +412,7 @@ export class DynamoIncidentStore implements IncidentStore {
           status: checked.status,
           version: next,
           generation: next,
+          parts: parts.length,
         },
         stored === 0
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -418,8 +426,10 @@ export class DynamoIncidentStore implements IncidentStore {
         { cause: error },
       );
     }
-    if (stored > 0) await this.#deleteParts(checked.incidentId, stored);
+    if (stored > 0 && previousParts > 0) await this.#deleteParts(checked.incidentId, stored);
     if (checked.status === 'CLOSED') await this.#releaseOpenPointer(checked);
+    this.#partsSeen.delete(`${checked.incidentId}#${stored}`);
+    this.#partsSeen.set(`${checked.incidentId}#${next}`, parts.length);
     return { ...checked, version: next };
   }
 
