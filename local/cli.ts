@@ -44,7 +44,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--bucket <name>', 'read this bucket from AWS (default credential chain)'))
     .option('--key <key>', 'an object key to include (repeatable; with --bucket)', collect, [])
     .option('--account <id>', 'the expected bucket owner (default: the caller account, from STS)')
-    .option('--region <region>', 'the AWS Region to call (default: from the environment)')
+    .option(
+      '--region <region>',
+      "the bucket's Region, also used for STS (default: asked from S3 with HeadBucket, else GetBucketLocation)",
+    )
     .addHelpText(
       'after',
       `
@@ -109,7 +112,8 @@ Examples:
 Each successful event's change is applied to the sandbox first, as the real API call would have done
 (a failed call, with errorCode, changes nothing); then the event is delivered. Executions start in file
 order without waiting for one another, as EventBridge delivers, so they overlap and can join each other's
-incidents. The state folder keeps the account, incidents, outbox (.eml files) and execution histories.
+incidents. The state folder keeps the account, the incident store (DynamoDB on dynalite, in dynamodb/;
+one process at a time), the outbox (.eml files) and execution histories.
 
 With --json: { "executions": [ { "path", "status", "incident", "finding" } ], "world", "outbox" },
 one execution per event in file order. Logs go to stderr.
@@ -130,8 +134,9 @@ Examples:
       `
 An exception covers an exposure only while it is unexpired and names every way in the exposure has
 (a wider exposure, such as public write where the exception covers public read, is not covered).
-A malformed entry is listed as such and never honoured. Locally the registry is the state folder's
-world.json "exceptions" list.`,
+A malformed entry is listed as such and never honoured. The registry lives in the incident store
+(locally the state folder's; a new state folder takes the world file's "exceptions", and world.json
+shows the registry as it is after each command).`,
     );
   exceptions
     .command('list')
