@@ -186,6 +186,26 @@ describe('the Lambda entry points', () => {
     });
   });
 
+  it('report a failure from the state of a malformed event: finding and operators, as the last resort', async () => {
+    mocks.securityHub
+      .on(BatchImportFindingsCommand)
+      .resolves({ FailedCount: 0, SuccessCount: 1, FailedFindings: [] });
+    mocks.ses.on(SendEmailCommand).resolves({ MessageId: 'm-2' });
+    const failed = {
+      event: readEvent('malformed/missing-bucket.json'),
+      executionId: EXECUTION,
+      error: { Error: 'MissingBucketError', Cause: '{"errorType":"MissingBucketError"}' },
+    };
+
+    const answer = await invoke('ReportFailure', { executionId: EXECUTION, state: failed });
+
+    expect(answer).toMatchObject({ ok: true });
+    expect(mocks.securityHub.commandCalls(BatchImportFindingsCommand)).toHaveLength(1);
+    expect(mocks.ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Destination?.ToAddresses).toEqual([
+      'ops@example.com',
+    ]);
+  });
+
   it('refuse a payload over the 256 KB limit before the task runs', async () => {
     const answer = await invoke('NormalizeEvent', {
       event: { padding: 'x'.repeat(300 * 1024) },
