@@ -115,9 +115,11 @@ export function summarizeCause(cause: unknown, max = 300): string {
 
 /**
  * A list as one sentence that fits `budget`: as many items as fit, then "(and N more)". If not
- * even the first item fits, it is shortened.
+ * even the first item fits, it is shortened. Items are scrubbed before anything is cut: a secret
+ * cut in half no longer looks like one, and its first half would pass a later scrub.
  */
-function fitList(label: string, items: readonly string[], budget: number): string {
+function fitList(label: string, rawItems: readonly string[], budget: number): string {
+  const items = rawItems.map(scrubSecrets);
   const [first] = items;
   if (first === undefined || budget <= 0) return '';
   const render = (shown: readonly string[]) => {

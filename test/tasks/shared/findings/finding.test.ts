@@ -324,6 +324,19 @@ describe('buildExposureFinding', () => {
     expect(text).not.toContain('AQBAQBAQB');
     expect(text).toContain('[link removed]');
   });
+
+  it('leaves no part of a task token that the description limit cuts in half', () => {
+    const token = 'AQB'.repeat(100);
+    // Slide the token along the reason so that, somewhere, the shortening cuts through it.
+    const leaks = Array.from({ length: 250 }, (_, words) => words).filter((words) => {
+      const why = `${'word '.repeat(words)}${token} end`;
+      const verdict = makeVerdict({ reasons: [{ source: 'bucketPolicy', statement: 0, sid: 'S', why }] });
+      return allStrings(buildExposureFinding(makeIncident({ verdict }), CTX)).some((s) =>
+        s.includes('AQBAQBAQB'),
+      );
+    });
+    expect(leaks).toEqual([]);
+  });
 });
 
 describe('buildFailureFinding', () => {
