@@ -4,7 +4,9 @@
  *
  * They name buckets, object keys, actors and source IPs, and link to the consoles; they never
  * carry task tokens, signed links, keys or object contents (every text is scrubbed at the end,
- * as a second line of defence against such values hiding in outside text).
+ * as a second line of defence against such values hiding in outside text). Each line of a body
+ * is kept to one line ({@link singleLine}): an object key or an actor comes from outside, and a
+ * line break in it must not start a line that reads as ours ("Approved: yes").
  */
 
 import type { ExposureVerdict, Incident, IncidentEvent } from '../contracts.js';
@@ -37,13 +39,30 @@ const MAX_LISTED_EVENTS = 10;
 /** Subjects stay short: mail clients cut them anyway, and a bucket name is at most 63 characters. */
 const MAX_SUBJECT = 160;
 
-function subjectLine(text: string): string {
-  // One line: a newline in a subject would be a header injection in a raw message.
-  return truncateText(scrubSecrets(text.replace(/\s+/g, ' ').trim()), MAX_SUBJECT);
+/** Control characters, and the Unicode line and paragraph separators that mail readers may break at. */
+const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/gu;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * `text` on one line: each control character is written out where it stands (a line break as
+ * `\n`, others as `\u001b`), so it stays visible to the reader instead of breaking the line.
+ */
+export function singleLine(text: string): string {
+  return text.replace(
+    CONTROL_CHARACTERS,
+    (c) => NAMED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
+function subjectLine(text: string): string {
+  // One line: a newline in a subject would be a header injection in a raw message.
+  return truncateText(scrubSecrets(singleLine(text.replace(/\s+/g, ' ').trim())), MAX_SUBJECT);
+}
+
+/** Each entry of `lines` is one line of the body: whatever outside text it holds stays on it. */
 function finish(subject: string, lines: readonly string[]): Message {
-  return { subject: subjectLine(subject), text: `${scrubSecrets(lines.join('\n')).trimEnd()}\n` };
+  const text = lines.map(singleLine).join('\n');
+  return { subject: subjectLine(subject), text: `${scrubSecrets(text).trimEnd()}\n` };
 }
 
 /** A section: a heading and bullet lines, at most `max` of them, then "and N more". */
@@ -157,7 +176,7 @@ export function exposureAlert(
     `  (mode ${incident.mode}: ${incident.modeReason})`,
     '',
     ...linkLines(links),
-    ...(options.findingProblem ? [securityHubUnavailableNote(options.findingProblem), ''] : []),
+    ...(options.findingProblem ? [...securityHubUnavailableLines(options.findingProblem), ''] : []),
     `Incident ${incident.incidentId}`,
   ];
   return finish(`[${v.severity}] S3 bucket ${incident.bucket} ${exposurePhrase(v)}`, lines);
@@ -182,7 +201,7 @@ function decisionLine(incident: Incident): string[] {
   const at = text('at');
   const reason = text('reason');
   return [
-    `Decision: ${decision}${by ? ` by ${by}` : ''}${at ? ` at ${at}` : ''}${reason ? ` (${truncateText(reason, 200)})` : ''}`,
+    `Decision: ${decision}${by ? ` by ${by}` : ''}${at ? ` at ${at}` : ''}${reason ? ` (${truncateText(scrubSecrets(reason), 200)})` : ''}`,
   ];
 }
 
@@ -239,7 +258,8 @@ export interface FailureNoticeInput {
 
 /** The operators' notice that an execution failed, and that an exposure may be unanswered. */
 export function failureNotice(input: FailureNoticeInput): Message {
-  const errorName = truncateText(input.error.Error || 'UnknownError', 128);
+  // Scrubbed before it is shortened: a secret cut in half would no longer be recognised.
+  const errorName = truncateText(scrubSecrets(input.error.Error || 'UnknownError'), 128);
   const lines = [
     'An execution of the S3 exposure responder failed.',
     '',
@@ -265,9 +285,13 @@ export function failureNotice(input: FailureNoticeInput): Message {
  * reader knows the email is the record to keep for now.
  */
 export function securityHubUnavailableNote(problem: string): string {
+  return securityHubUnavailableLines(problem).join('\n');
+}
+
+function securityHubUnavailableLines(problem: string): string[] {
   return [
-    `Security Hub: the finding could not be written (${truncateText(problem, 300)}).`,
+    `Security Hub: the finding could not be written (${singleLine(truncateText(scrubSecrets(problem), 300))}).`,
     'The incident is recorded by the responder; this email stands in for the finding until Security Hub',
     'is enabled in this account and Region.',
-  ].join('\n');
+  ];
 }

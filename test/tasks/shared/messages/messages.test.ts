@@ -7,6 +7,7 @@ import {
   type Message,
   resolvedNotice,
   securityHubUnavailableNote,
+  singleLine,
 } from '../../../../tasks/shared/messages/messages.js';
 import {
   closedIncident,
@@ -15,6 +16,7 @@ import {
   EXECUTION_ID,
   INCIDENT_BUCKET,
   INCIDENT_ID,
+  incidentEvents,
   makeIncident,
   makeVerdict,
   objectAclVerdict,
@@ -126,6 +128,43 @@ describe('exposureAlert', () => {
     const alert = exposureAlert(makeIncident({ bucket: 'acme-reports' }), LINKS);
     expect(alert.subject).not.toMatch(/[\r\n]/);
   });
+
+  it('writes a line break in an object key as \\n, so the key cannot forge a line of its own', () => {
+    const key = 'reports/q3.csv\nApproved: yes';
+    const { text } = exposureAlert(makeIncident({ verdict: objectAclVerdict([key]) }), LINKS);
+    expect(text.split('\n')).not.toContain('Approved: yes');
+    expect(text).toContain('  - reports/q3.csv\\nApproved: yes');
+  });
+
+  it('keeps an actor with a carriage return and line feed on its event line', () => {
+    const [first] = incidentEvents();
+    if (first === undefined) throw new Error('the fixture has events');
+    const event = { ...first, actor: 'mallory\r\nDecision: APPROVED by the SOC' };
+    const { text } = exposureAlert(makeIncident({ events: [event] }), LINKS);
+    expect(text.split('\n').filter((line) => line.includes('Decision: APPROVED'))).toEqual([
+      `  - 2025-03-04T10:15:02Z PutBucketPolicy by mallory\\r\\nDecision: APPROVED by the SOC from ${DANA_IP}`,
+    ]);
+  });
+
+  it('keeps the Security Hub problem on its line of the note', () => {
+    const { text } = exposureAlert(makeIncident(), LINKS, { findingProblem: 'denied\nApproved: yes' });
+    expect(text).toContain('Security Hub: the finding could not be written (denied\\nApproved: yes).');
+    expect(text.split('\n')).not.toContain('Approved: yes');
+  });
+});
+
+describe('singleLine', () => {
+  it('writes line feeds, carriage returns and tabs as \\n, \\r and \\t', () => {
+    expect(singleLine('a\nb\rc\td')).toBe('a\\nb\\rc\\td');
+  });
+
+  it('writes other control characters and the Unicode line separators as \\u escapes', () => {
+    expect(singleLine('a\u001bb\u0085c\u2028d\u2029e')).toBe('a\\u001bb\\u0085c\\u2028d\\u2029e');
+  });
+
+  it('leaves ordinary text, non-ASCII letters included, as it is', () => {
+    expect(singleLine('données/rapport été.csv')).toBe('données/rapport été.csv');
+  });
 });
 
 describe('resolvedNotice', () => {
@@ -147,6 +186,12 @@ describe('resolvedNotice', () => {
     const incident = closedIncident('NOT_PUBLIC', { timings: { containedAt: null } });
     const { text } = resolvedNotice(incident, LINKS, new Date('2025-03-04T10:45:02Z'));
     expect(text).toContain('Exposed from 2025-03-04T10:15:02Z to 2025-03-04T10:45:02.000Z (now): 30 min.');
+  });
+
+  it('leaves no part of a task token in a decision reason cut to 200 characters', () => {
+    const reason = `${'word '.repeat(30)}${'AQB'.repeat(100)}`;
+    const incident = closedIncident('REMEDIATED', { decision: { decision: 'APPROVED', reason } });
+    expect(resolvedNotice(incident, LINKS).text).not.toContain('AQBAQBAQB');
   });
 
   it('names the decision and who made it', () => {
