@@ -12,6 +12,7 @@ import { type Clock, systemClock } from '../tasks/shared/clock.js';
 import type { ResponderConfig } from '../tasks/shared/contracts.js';
 import { DynamoIncidentStore } from '../tasks/shared/store/dynamo-incident-store.js';
 import { DEFAULT_TABLE_NAME } from '../tasks/shared/store/table.js';
+import { storedTaskRuns } from '../tasks/shared/store/task-runs.js';
 import { TASK_HANDLERS } from './handlers.js';
 import { type RunnerOptions, type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
@@ -29,6 +30,8 @@ export interface EnvironmentOptions {
   readonly outboxDir?: string;
   /** Replaces task handlers (tests inject failures this way). */
   readonly handlers?: Partial<TaskHandlers>;
+  /** Fail Tasks once after they ran, as Lambda errors after a write do (see the runner). */
+  readonly failOnceAfterRun?: RunnerOptions['failOnceAfterRun'];
 }
 
 const WORLD_FILE = 'world.json';
@@ -133,6 +136,9 @@ export class LocalEnvironment {
       region,
       accountId,
       handlers: withOverrides(TASK_HANDLERS, options.handlers),
+      taskRuns: (remainingTimeMs) =>
+        storedTaskRuns({ client: dynamo.client, tableName: DEFAULT_TABLE_NAME, remainingTimeMs }),
+      ...(options.failOnceAfterRun ? { failOnceAfterRun: options.failOnceAfterRun } : {}),
       deps,
     });
     // Step Functions' StartExecution (account-level fan-out) runs a new local execution.

@@ -7,6 +7,7 @@ import './polyfills.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { TaskRuns } from '../tasks/shared/store/task-runs.js';
 import type { TaskDeps } from '../tasks/shared/task-deps.js';
 import { asStateError, invokeAsLambda } from './lambda-invoke.js';
 import { projectPath } from './paths.js';
@@ -70,10 +71,18 @@ export interface RunnerOptions {
   readonly region: string;
   readonly accountId: string;
   readonly handlers: TaskHandlers;
-  /** Dependencies for every task; `stateMachineArn` is filled in by the runner. */
-  readonly deps: Omit<TaskDeps, 'stateMachineArn'>;
+  /** Dependencies for every task; `stateMachineArn` and `taskRuns` are filled in by the runner. */
+  readonly deps: Omit<TaskDeps, 'stateMachineArn' | 'taskRuns'>;
+  /** Where task answers are kept, given an invocation's time left (as Lambda's context gives it). */
+  readonly taskRuns?: (remainingTimeMs: () => number) => TaskRuns;
   /** Retry pauses, shortened for local runs (AWS waits seconds). */
   readonly retryIntervalMs?: number;
+  /**
+   * Fail each Task once AFTER it ran (its writes done, its answer lost), as a Lambda error or
+   * timeout that arrives after the function wrote: Step Functions retries it with the same input.
+   * `true` for every Task state, or the names of some.
+   */
+  readonly failOnceAfterRun?: boolean | readonly string[];
 }
 
 /** Runs executions of the workflow and keeps their histories. */
@@ -84,6 +93,10 @@ export class WorkflowRunner {
   readonly #machine: StateMachine;
   readonly #running = new Set<Promise<ExecutionRecord>>();
   readonly #waitStates: string[];
+  /** Each Task's TimeoutSeconds: the time an invocation has, as Lambda's context tells it. */
+  readonly #timeouts: Map<string, number>;
+  /** Invocations already failed once by `failOnceAfterRun`. */
+  readonly #failedOnce = new Set<string>();
 
   constructor(private readonly options: RunnerOptions) {
     this.definition = loadDefinition(options.region, options.accountId);
@@ -92,6 +105,12 @@ export class WorkflowRunner {
       if (!options.handlers[name]) throw new Error(`no local handler for Task state ${name}`);
     }
     this.#machine = new StateMachine(this.definition);
+    this.#timeouts = new Map(
+      Object.entries(this.definition.States).map(([name, state]) => [
+        name,
+        'TimeoutSeconds' in state && typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : 60,
+      ]),
+    );
     this.#waitStates = Object.entries(this.definition.States)
       .filter(([, state]) => state.Type === 'Wait')
       .map(([name]) => name);
@@ -125,14 +144,18 @@ export class WorkflowRunner {
       error: null,
     };
     this.executions.push(record);
-    const deps: TaskDeps = { ...this.options.deps, stateMachineArn: this.stateMachineArn };
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
         async (invocation: unknown) => {
           const payload = (invocation as { Payload?: unknown } | null)?.Payload;
-          const answer = await invokeAsLambda((input) => handler(input, deps), payload, state);
+          const answer = await invokeAsLambda(
+            (input) => handler(input, this.#depsFor(state)),
+            payload,
+            state,
+          );
           if (!answer.ok) throw asStateError(answer.error);
+          this.#maybeFailAfterRun(executionId, state, payload);
           return { Payload: answer.result as never, StatusCode: 200, ExecutedVersion: '$LATEST' };
         },
       ]),
@@ -169,6 +192,25 @@ export class WorkflowRunner {
     await logging;
     record.stoppedAt = this.options.deps.clock.now().toISOString();
     return record;
+  }
+
+  /** One invocation's dependencies: its time left counts down from the state's TimeoutSeconds. */
+  #depsFor(state: string): TaskDeps {
+    const deadline = Date.now() + (this.#timeouts.get(state) ?? 60) * 1000;
+    const taskRuns = this.options.taskRuns?.(() => Math.max(0, deadline - Date.now()));
+    return { ...this.options.deps, stateMachineArn: this.stateMachineArn, ...(taskRuns ? { taskRuns } : {}) };
+  }
+
+  #maybeFailAfterRun(executionId: string, state: string, payload: unknown): void {
+    const which = this.options.failOnceAfterRun;
+    if (!which || (which !== true && !which.includes(state))) return;
+    const key = `${executionId}\n${state}\n${JSON.stringify(payload)}`;
+    if (this.#failedOnce.has(key)) return;
+    this.#failedOnce.add(key);
+    throw asStateError({
+      errorType: 'Lambda.ServiceException',
+      errorMessage: `injected: ${state} ran, then its answer was lost`,
+    });
   }
 
   async #collect(events: AsyncGenerator<EventLog>, record: ExecutionRecord): Promise<void> {

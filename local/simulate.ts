@@ -28,6 +28,8 @@ export interface SimulateOptions {
   readonly outboxDir?: string;
   readonly clock?: Clock;
   readonly handlers?: Partial<TaskHandlers>;
+  /** Fail Tasks once after they ran (the retry-safety harness). */
+  readonly failOnceAfterRun?: boolean | readonly string[];
   /**
    * Leave the environment open for the caller to read the store (then the caller closes it).
    * By default the run saves and closes it, letting the state folder go for the next command.
@@ -95,6 +97,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRun>
     config: withMode(options.config, options.mode),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.handlers ? { handlers: options.handlers } : {}),
+    ...(options.failOnceAfterRun ? { failOnceAfterRun: options.failOnceAfterRun } : {}),
     ...(options.outboxDir ? { outboxDir: options.outboxDir } : {}),
   });
   const started: Promise<ExecutionRecord>[] = [];

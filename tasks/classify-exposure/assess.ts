@@ -173,7 +173,11 @@ export function assess(input: AssessInput): AssessOutput {
   const covering = exposed ? coverage.covering : null;
   // An exposure excepted before is answered again once its exception no longer covers it.
   const stillAnswered = open?.response !== 'EXCEPTED' || covering !== null;
-  if (open && open.verdict.fingerprint === verdict.fingerprint && stillAnswered) {
+  // Never answered: an earlier attempt of this task wrote the incident and failed before the
+  // alert (PENDING), or the response failed (FAILED). Either way the SOC has not been told.
+  const unanswered = open?.response === 'PENDING' || open?.response === 'FAILED';
+  const sameExposure = open?.verdict.fingerprint === verdict.fingerprint;
+  if (open && sameExposure && stillAnswered && !unanswered) {
     const incident = withNotes({ ...withEvents(open, events), verdict, executionId: input.executionId }, at, [
       ...notes,
       `same exposure again, recorded without a new alert (${eventList(events)})`,
@@ -184,7 +188,13 @@ export function assess(input: AssessInput): AssessOutput {
     };
   }
   const outcome = covering ? 'excepted' : exposed ? 'public' : 'partial';
-  const what = covering ? coverage.why : open ? `exposure changed: ${summary}` : null;
+  const what = covering
+    ? coverage.why
+    : open && sameExposure && unanswered
+      ? `not answered yet (response ${open.response}): answering again`
+      : open
+        ? `exposure changed: ${summary}`
+        : null;
   let incident: Incident;
   if (open) {
     incident = { ...withEvents(open, events), verdict, response: 'PENDING', executionId: input.executionId };

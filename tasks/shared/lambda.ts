@@ -22,6 +22,7 @@ import type { ResponderConfig } from './contracts.js';
 import { InvalidInputError } from './errors.js';
 import { logger } from './logger.js';
 import { DynamoIncidentStore } from './store/dynamo-incident-store.js';
+import { storedTaskRuns } from './store/task-runs.js';
 import type { Task } from './task.js';
 import type { TaskDeps } from './task-deps.js';
 import { parseOrThrow } from './validation.js';
@@ -44,6 +45,7 @@ export type LambdaEnvironment = z.infer<typeof LambdaEnvironmentSchema>;
 export interface LambdaRuntime {
   readonly clientsFor: (region: string) => AwsClients;
   readonly store: DynamoIncidentStore;
+  readonly dynamodb: DynamoDBClient;
   readonly config: ResponderConfig;
   readonly stateMachineArn: string;
 }
@@ -109,19 +111,21 @@ export async function createLambdaRuntime(
     }
     return clients;
   };
+  const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   return {
     clientsFor,
-    store: new DynamoIncidentStore({
-      client: options.dynamodb ?? new DynamoDBClient({}),
-      tableName: env.TABLE_NAME,
-    }),
+    dynamodb,
+    store: new DynamoIncidentStore({ client: dynamodb, tableName: env.TABLE_NAME }),
     config,
     stateMachineArn: env.STATE_MACHINE_ARN ?? '',
   };
 }
 
 /** The dependencies of one invocation: the runtime, seen from the function's own account and Region. */
-export function depsFor(runtime: LambdaRuntime, context: Pick<Context, 'invokedFunctionArn'>): TaskDeps {
+export function depsFor(
+  runtime: LambdaRuntime,
+  context: Pick<Context, 'invokedFunctionArn' | 'getRemainingTimeInMillis'>,
+): TaskDeps {
   const { partition, region, accountId } = functionIdentity(context.invokedFunctionArn);
   return {
     clients: runtime.clientsFor(region),
@@ -133,6 +137,11 @@ export function depsFor(runtime: LambdaRuntime, context: Pick<Context, 'invokedF
     region,
     partition,
     stateMachineArn: runtime.stateMachineArn,
+    taskRuns: storedTaskRuns({
+      client: runtime.dynamodb,
+      tableName: runtime.store.tableName,
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    }),
   };
 }
 

@@ -2,6 +2,7 @@ import type { AwsClients } from './aws-clients.js';
 import type { Clock } from './clock.js';
 import type { ResponderConfig } from './contracts.js';
 import type { IncidentStore } from './incident-store.js';
+import type { TaskRuns } from './store/task-runs.js';
 
 /** What every task handler is given: clients, the store, time, and the deployment's settings. */
 export interface TaskDeps {
@@ -21,4 +22,9 @@ export interface TaskDeps {
   readonly partition: string;
   /** This state machine's ARN, for StartExecution when an account-level change fans out. */
   readonly stateMachineArn: string;
+  /**
+   * Where each task's answer is kept, so a retry with the same input gets it instead of writing
+   * again. Always given in AWS and by the local runner; a unit test may leave it out.
+   */
+  readonly taskRuns?: TaskRuns;
 }

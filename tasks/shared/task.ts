@@ -34,7 +34,11 @@ export function asTaskError(error: unknown): unknown {
   return AwsTransientError.from(error, classifyAwsError(error));
 }
 
-/** Defines the task behind the ASL's Task state `state`. */
+/**
+ * Defines the task behind the ASL's Task state `state`. With `deps.taskRuns` (always in AWS and
+ * locally), a repeat of the same input (a Step Functions retry after the first attempt wrote)
+ * gets the first attempt's answer: the work runs once per input.
+ */
 export function defineTask<In, Out>(
   state: string,
   input: z.ZodType<In, unknown>,
@@ -42,8 +46,9 @@ export function defineTask<In, Out>(
 ): Task<In, Out> {
   const task = async (payload: unknown, deps: TaskDeps): Promise<Out> => {
     const parsed = parseOrThrow(input, payload, `${state} input`);
+    const work = () => run(parsed, deps);
     try {
-      return await run(parsed, deps);
+      return await (deps.taskRuns ? deps.taskRuns.once(state, payload, work) : work());
     } catch (error) {
       throw asTaskError(error);
     }

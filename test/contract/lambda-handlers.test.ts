@@ -36,6 +36,7 @@ const context = {
   invokedFunctionArn: FUNCTION_ARN,
   functionName: 's3-exposure-task',
   awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 60_000,
 } as Context;
 const CONFIG = {
   recipients: { email: ['soc@example.com'] },

@@ -63,7 +63,7 @@ describe('statemachine/exposure-response.asl.json', () => {
         }),
       );
       expect(retry, name).toContainEqual(
-        expect.objectContaining({ ErrorEquals: ['AwsTransientError', 'ConcurrentUpdateError'] }),
+        expect.objectContaining({ ErrorEquals: ['AwsTransientError', 'ConcurrentUpdateError', 'TaskInProgressError'] }),
       );
     }
   });

@@ -2,7 +2,7 @@ import { GetObjectAclCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { classifyExposureTask } from '../../../tasks/classify-exposure/handler.js';
-import { type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
+import { type Incident, type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { closedIncident, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
 import {
   ACCOUNT_ID,
@@ -162,10 +162,17 @@ describe('classifyExposureTask: what it records', () => {
     expect(incident?.incidentId).not.toBe(INCIDENT_ID);
   });
 
+  /** The first execution's answer, as NotifyRecipients leaves it (or `response` when told). */
+  async function answered(state: WorkflowState, response: Incident['response'] = 'NOTIFIED') {
+    const incident = await deps.store.getIncident(state.assessment?.incidentId ?? '');
+    if (incident) await deps.store.putIncident({ ...incident, response });
+    await deps.store.releaseLease(BUCKET, EXECUTION_A);
+  }
+
   it('records the same exposure again as alreadyReported, appending the event to the open incident', async () => {
     bucket({ publicPolicy: true });
     const first = await classify(await registeredState(POLICY_EVENT, deps));
-    await deps.store.releaseLease(BUCKET, EXECUTION_A);
+    await answered(first);
 
     const again = await classify(
       await registeredState(POLICY_EVENT, deps, { executionId: EXECUTION_B, eventID: 'redelivered-1' }),
@@ -180,6 +187,26 @@ describe('classifyExposureTask: what it records', () => {
     expect(incidents[0]?.events.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID, 'redelivered-1']);
     expect(incidents[0]?.executionId).toBe(EXECUTION_B);
   });
+
+  it.each(['PENDING', 'FAILED'] as const)(
+    'answers the same exposure again when its incident was left %s: the SOC was never told',
+    async (response) => {
+      bucket({ publicPolicy: true });
+      const first = await classify(await registeredState(POLICY_EVENT, deps));
+      await answered(first, response);
+
+      const again = await classify(
+        await registeredState(POLICY_EVENT, deps, { executionId: EXECUTION_B, eventID: 'redelivered-1' }),
+      );
+
+      expect(again.assessment).toMatchObject({ outcome: 'public', incidentId: first.assessment?.incidentId });
+      const incident = await deps.store.getIncident(first.assessment?.incidentId ?? '');
+      expect(incident?.response).toBe('PENDING');
+      expect(incident?.history.at(-1)?.what).toMatch(
+        new RegExp(`not answered yet \\(response ${response}\\)`),
+      );
+    },
+  );
 
   it('finds an open incident not public any more, and asks for it to close as NOT_PUBLIC', async () => {
     // The incident's events name two objects, so their ACLs are read again too.

@@ -91,6 +91,7 @@ describe('functionIdentity and depsFor', () => {
 
     const deps = depsFor(runtime, {
       invokedFunctionArn: 'arn:aws-cn:lambda:cn-north-1:111122223333:function:f',
+      getRemainingTimeInMillis: () => 60_000,
     });
 
     expect([deps.partition, deps.region, deps.accountId]).toEqual(['aws-cn', 'cn-north-1', '111122223333']);
