@@ -117,6 +117,7 @@ export const classifyExposureTask = defineTask(
     // A new round: what earlier rounds of this execution found about the finding no longer holds.
     const next: WorkflowState = {
       ...state,
+      round: (state.round ?? 0) + 1,
       assessment,
       finding: undefined,
       findingError: undefined,

@@ -529,6 +529,12 @@ export const WorkflowStateSchema = z.strictObject({
   intake: IntakeSchema,
   trigger: TriggerSchema.nullable(),
   registration: RegistrationSchema.optional(),
+  /**
+   * How many times this execution has classified the bucket. Every state after a classification
+   * carries it, so the same state in a later round has a different input (retries are recognised
+   * by their input, see TaskRuns) and the loops can be bounded.
+   */
+  round: z.number().int().min(0).optional(),
   assessment: AssessmentSchema.optional(),
   finding: FindingStepSchema.optional(),
   close: z.object({ reason: ClosedReasonSchema }).optional(),
