@@ -1,9 +1,10 @@
 /**
- * The adapter that finds which Region a bucket lives in. S3 answers a call sent to another
- * Region with a redirect instead of the configuration, so a bucket is read where it is.
+ * The adapter that asks S3 about a bucket itself: which Region it lives in (S3 answers a call
+ * sent to another Region with a redirect instead of the configuration, so a bucket is read where
+ * it is), and whether it is gone.
  */
 import { GetBucketLocationCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { errorName, httpStatus, responseHeader } from '../shared/aws-errors.js';
+import { classifyAwsError, errorName, httpStatus, responseHeader } from '../shared/aws-errors.js';
 import { BucketNotFoundError, ResponderError } from '../shared/errors.js';
 
 /** Neither HeadBucket nor GetBucketLocation told the bucket's Region. */
@@ -96,4 +97,23 @@ export async function findBucketRegion(s3: S3Client, options: BucketRegionOption
     headWhy = 'HeadBucket was refused';
   }
   return regionFromLocation(s3, options, headWhy);
+}
+
+/**
+ * Whether HeadBucket, sent with `ExpectedBucketOwner`, says the bucket does not exist. Only a
+ * "not found" answer (404, which the SDK names NotFound, or NoSuchBucket) confirms it: a 403,
+ * which is also what a wrong expected owner gets, or a call that still fails after the SDK's
+ * retries cannot, so both answer false.
+ *
+ * @throws the error, unchanged, when it is no AWS answer at all.
+ */
+export async function isBucketGone(s3: S3Client, options: BucketRegionOptions): Promise<boolean> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: options.bucket, ExpectedBucketOwner: options.accountId }));
+    return false;
+  } catch (error) {
+    if (isMissingBucket(error)) return true;
+    if (classifyAwsError(error) === 'unknown') throw error;
+    return false;
+  }
 }

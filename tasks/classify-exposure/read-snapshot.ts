@@ -16,7 +16,7 @@ import {
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
 import type { z } from 'zod';
 import type { AwsClients } from '../shared/aws-clients.js';
-import { errorName, isAccessDenied } from '../shared/aws-errors.js';
+import { errorName, isRetryableAwsError, unreadableCode } from '../shared/aws-errors.js';
 import {
   type Acl,
   AclSchema,
@@ -28,6 +28,7 @@ import {
 } from '../shared/contracts.js';
 import { BucketNotFoundError, InvalidInputError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
+import { isBucketGone } from './bucket-region.js';
 
 /** What to read, and how hard to push S3 while reading object ACLs. */
 export interface ReadSnapshotOptions {
@@ -44,6 +45,15 @@ export interface ReadSnapshotOptions {
    * @default 8
    */
   readonly objectAclConcurrency?: number;
+  /**
+   * What a part still throttled, or failing with a 5xx or a network error, after the SDK's
+   * retries does to the read. `'unreadable'` names it in `unreadable`, so a verdict is still
+   * made and an alert still sent. `'throw'` fails the whole read with the SDK's error, for the
+   * workflow's Retry: for a caller that may act only on a complete read (remediation), waiting
+   * a little is better than giving up.
+   * @default 'unreadable'
+   */
+  readonly transientFailures?: 'unreadable' | 'throw';
 }
 
 const DEFAULT_OBJECT_ACL_CONCURRENCY = 8;
@@ -54,20 +64,33 @@ const NO_PUBLIC_ACCESS_BLOCK = ['NoSuchPublicAccessBlockConfiguration'];
 const NO_OWNERSHIP_CONTROLS = ['OwnershipControlsNotFoundError'];
 const NO_WEBSITE = ['NoSuchWebsiteConfiguration'];
 const NO_TAGS = ['NoSuchTagSet'];
+/** S3's code for "the bucket named does not exist" on a request with a body to carry it. */
+const NO_SUCH_BUCKET = 'NoSuchBucket';
 
 /** Some of the snapshot's fields, as one read (or the "none" answer) fills them. */
 type SnapshotFields = Partial<
   Omit<BucketAccessSnapshotInput, 'accountId' | 'bucket' | 'objectKeys' | 'unreadable'>
 >;
 
-/** What one part contributed: the fields it filled, and what could not be read. */
+/** How one call ended: answered (a value or "none"), or failed; and whether it named the bucket. */
+type Call = { readonly namesBucket: boolean } & (
+  | { readonly answered: true }
+  | { readonly answered: false; readonly code: string; readonly error: unknown }
+);
+type FailedCall = Extract<Call, { readonly answered: false }>;
+
+/** What one part contributed: the fields it filled, what could not be read, and its calls. */
 interface Fragment {
   readonly fields: SnapshotFields;
   readonly unreadable: readonly UnreadablePart[];
+  /** The part's calls, to tell a missing bucket from a missing answer. */
+  readonly calls: readonly Call[];
 }
 
-/** The outcome of one call that did not fail the whole read. */
-type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+/** The outcome of one call: a value, or the AWS failure that left it unread. */
+type Attempt<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly code: string; readonly error: unknown };
 
 /** The bucket and the owner every S3 call names. */
 interface Target {
@@ -76,19 +99,10 @@ interface Target {
 }
 
 /**
- * The error to record in `unreadable` for a failed call, or undefined when the failure must
- * stop the whole read. NoSuchKey only comes from object reads: the object was deleted, or its
- * multipart upload is not complete yet, which leaves nothing to assess but is not a failure.
- */
-function unreadableError(error: unknown): string | undefined {
-  if (isAccessDenied(error)) return 'AccessDenied';
-  if (errorName(error) === 'NoSuchKey') return 'NoSuchKey';
-  return undefined;
-}
-
-/**
- * Runs one call, turning the errors that mean "none" into `none.value` and the ones that mean
- * "could not read" into `{ ok: false }`. Anything else is rethrown unchanged.
+ * Runs one call, turning the errors that mean "none" into `none.value` and every other AWS
+ * failure (refused, throttled, 5xx, network, NoSuchKey, NoSuchBucket) into `{ ok: false }` with
+ * its code: one part that cannot be read must not hide what the others show. An error that is
+ * no AWS answer (a bug, an answer outside the contract) is rethrown unchanged.
  */
 async function attempt<T>(
   call: () => Promise<T>,
@@ -101,10 +115,17 @@ async function attempt<T>(
     if (none !== undefined && name !== undefined && none.errors.includes(name)) {
       return { ok: true, value: none.value };
     }
-    const unreadable = unreadableError(error);
-    if (unreadable === undefined) throw error;
-    return { ok: false, error: unreadable };
+    const code = unreadableCode(error);
+    if (code === undefined) throw error;
+    return { ok: false, code, error };
   }
+}
+
+/** A call to the bucket, as it ended. */
+function callOf(result: Attempt<unknown>): Call {
+  return result.ok
+    ? { namesBucket: true, answered: true }
+    : { namesBucket: true, answered: false, code: result.code, error: result.error };
 }
 
 /** Reads one bucket-level part; an unreadable part fills no field, so it stays "not read". */
@@ -114,9 +135,16 @@ async function readPart(
   none?: { readonly errors: readonly string[]; readonly value: SnapshotFields },
 ): Promise<Fragment> {
   const result = await attempt(call, none);
+  const calls = [callOf(result)];
   return result.ok
-    ? { fields: result.value, unreadable: [] }
-    : { fields: {}, unreadable: [{ part, error: result.error }] };
+    ? { fields: result.value, unreadable: [], calls }
+    : { fields: {}, unreadable: [{ part, error: result.code }], calls };
+}
+
+/** A part read from the account, not the bucket: its answer says nothing of the bucket's existence. */
+async function aboutTheAccount(read: Promise<Fragment>): Promise<Fragment> {
+  const fragment = await read;
+  return { ...fragment, calls: fragment.calls.map((call) => ({ ...call, namesBucket: false })) };
 }
 
 /**
@@ -190,7 +218,7 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
-/** Reads the ACL of every key; deleted and refused objects are left out and named in `unreadable`. */
+/** Reads the ACL of every key; an object whose ACL could not be read is left out and named in `unreadable`. */
 async function readObjectAcls(
   s3: S3Client,
   target: Target,
@@ -207,9 +235,13 @@ async function readObjectAcls(
   const unreadable: UnreadablePart[] = [];
   for (const { key, result } of results) {
     if (result.ok) objectAcls[key] = result.value;
-    else unreadable.push({ part: 'objectAcls', key, error: result.error });
+    else unreadable.push({ part: 'objectAcls', key, error: result.code });
   }
-  return { fields: { objectAcls }, unreadable };
+  return {
+    fields: { objectAcls },
+    unreadable,
+    calls: results.map(({ result }) => callOf(result)),
+  };
 }
 
 /** Every read of the snapshot, started at once. */
@@ -247,14 +279,16 @@ function startReads(
       },
       { errors: NO_PUBLIC_ACCESS_BLOCK, value: { bucketPublicAccessBlock: null } },
     ),
-    readPart(
-      'accountPublicAccessBlock',
-      async () => {
-        const command = new GetAccountPublicAccessBlockCommand({ AccountId: target.ExpectedBucketOwner });
-        const answer = await s3Control.send(command);
-        return { accountPublicAccessBlock: toPublicAccessBlock(answer.PublicAccessBlockConfiguration) };
-      },
-      { errors: NO_PUBLIC_ACCESS_BLOCK, value: { accountPublicAccessBlock: null } },
+    aboutTheAccount(
+      readPart(
+        'accountPublicAccessBlock',
+        async () => {
+          const command = new GetAccountPublicAccessBlockCommand({ AccountId: target.ExpectedBucketOwner });
+          const answer = await s3Control.send(command);
+          return { accountPublicAccessBlock: toPublicAccessBlock(answer.PublicAccessBlockConfiguration) };
+        },
+        { errors: NO_PUBLIC_ACCESS_BLOCK, value: { accountPublicAccessBlock: null } },
+      ),
     ),
     readPart(
       'ownershipControls',
@@ -285,13 +319,37 @@ function startReads(
 }
 
 /**
- * The error that ends a read in which some calls failed. A missing bucket wins over anything
- * else, so the workflow closes the incident instead of retrying a read that cannot succeed;
- * otherwise the first failure is rethrown unchanged for the workflow's Retry.
+ * Throws when the failed calls say more than "this part could not be read":
+ * - the bucket is gone: every call naming it answered NoSuchBucket, or some did and HeadBucket
+ *   confirms it. One NoSuchBucket among other answers is no proof (S3's bucket operations are
+ *   eventually consistent), and taking it for one would close the incident with a "Resolved"
+ *   mail while the bucket is still public; unconfirmed, it stays an unreadable part.
+ * - S3 told nothing: every call naming the bucket still failed after the SDK's retries with
+ *   throttling, a 5xx or a network error. A verdict made only of gaps is worth less than the
+ *   workflow's Retry a little later, and the events stay pending for it.
+ * - the caller asked for `transientFailures: 'throw'` and any call failed that way.
  */
-function readFailure(bucket: string, failures: readonly unknown[]): unknown {
-  const missing = failures.find((error) => errorName(error) === 'NoSuchBucket');
-  return missing === undefined ? failures[0] : new BucketNotFoundError(bucket, { cause: missing });
+async function throwUnlessAnswered(
+  s3: S3Client,
+  target: Target,
+  calls: readonly Call[],
+  transientFailures: 'unreadable' | 'throw',
+): Promise<void> {
+  const onBucket = calls.filter((call) => call.namesBucket);
+  const missing = onBucket.filter(
+    (call): call is FailedCall => !call.answered && call.code === NO_SUCH_BUCKET,
+  );
+  if (
+    missing.length > 0 &&
+    (missing.length === onBucket.length ||
+      (await isBucketGone(s3, { bucket: target.Bucket, accountId: target.ExpectedBucketOwner })))
+  ) {
+    throw new BucketNotFoundError(target.Bucket, { cause: missing[0]?.error });
+  }
+  const transient = (call: Call): call is FailedCall => !call.answered && isRetryableAwsError(call.error);
+  const first = calls.find(transient);
+  const nothingAnswered = onBucket.length > 0 && onBucket.every(transient);
+  if (first !== undefined && (nothingAnswered || transientFailures === 'throw')) throw first.error;
 }
 
 /**
@@ -299,12 +357,17 @@ function readFailure(bucket: string, failures: readonly unknown[]): unknown {
  * object ACLs, Block Public Access at bucket and account level, ownership, website and tags.
  *
  * Every read runs in parallel and every S3 call carries `ExpectedBucketOwner`. A part that does
- * not exist is null (`{}` for tags); a part S3 refuses to show is left out and named in
- * `unreadable`, as is an object that no longer exists.
+ * not exist is null (`{}` for tags); a part whose read failed after the SDK's retries (refused,
+ * throttled, 5xx, network, an unconfirmed NoSuchBucket) is left out and named in `unreadable`
+ * with the error's code, as is an object that no longer exists (NoSuchKey).
  *
- * @throws BucketNotFoundError when the bucket does not exist.
+ * @throws BucketNotFoundError when the bucket is confirmed gone: every read naming it said
+ *   NoSuchBucket, or HeadBucket with `ExpectedBucketOwner` says so.
  * @throws InvalidInputError when S3 answers outside the snapshot contract.
- * @throws the SDK's error, unchanged, for any other failure (throttling, 5xx).
+ * @throws the SDK's error, unchanged, when every read naming the bucket was throttled or failed
+ *   with a 5xx or a network error (or any read was, with `transientFailures: 'throw'`), for the
+ *   workflow's Retry.
+ * @throws any error that is no AWS answer, unchanged.
  */
 export async function readBucketSnapshot(
   clients: Pick<AwsClients, 's3' | 's3Control'>,
@@ -315,15 +378,22 @@ export async function readBucketSnapshot(
     bucket,
     objectKeys = [],
     objectAclConcurrency = DEFAULT_OBJECT_ACL_CONCURRENCY,
+    transientFailures = 'unreadable',
   } = options;
   const target: Target = { Bucket: bucket, ExpectedBucketOwner: accountId };
-  // allSettled rather than all: every read has finished, so a missing bucket can be told apart
-  // from a throttled read whichever answered first.
+  // A part rejects only on an error that is no AWS answer, or an answer outside the contract.
+  // allSettled rather than all: even then, the task ends only after every call it started has.
   const settled = await Promise.allSettled(startReads(clients, target, objectKeys, objectAclConcurrency));
-  const failures = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
-  if (failures.length > 0) throw readFailure(bucket, failures);
+  const thrown = settled.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  if (thrown.length > 0) throw thrown[0];
 
   const fragments = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  await throwUnlessAnswered(
+    clients.s3,
+    target,
+    fragments.flatMap((fragment) => fragment.calls),
+    transientFailures,
+  );
   const unreadable = fragments.flatMap((fragment) => fragment.unreadable);
   for (const { part, error } of unreadable) {
     logger.debug('snapshot part unreadable', { bucket, part, error });

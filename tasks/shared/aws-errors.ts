@@ -130,3 +130,16 @@ export function isAccessDenied(error: unknown): boolean {
 export function awsErrorCode(error: unknown): string {
   return code(error) ?? (error instanceof Error ? error.name : 'UnknownError');
 }
+
+/**
+ * The code a read records when AWS answered it with a failure that leaves the thing read
+ * unknown (after the SDK's own retries): `AccessDenied` for any refusal, since S3 does not always
+ * name it, else the service's code (`SlowDown`, `InternalError`, `NoSuchBucket`, `ECONNRESET`).
+ * Undefined when the error is no AWS answer at all: a bug of ours must fail the task, not pass
+ * as a gap in what was read.
+ */
+export function unreadableCode(error: unknown): string | undefined {
+  const kind = classifyAwsError(error);
+  if (kind === 'unknown') return undefined;
+  return kind === 'accessDenied' ? 'AccessDenied' : awsErrorCode(error);
+}

@@ -434,6 +434,15 @@ describe('S3 buckets and objects', () => {
     expect((await s3.send(new HeadBucketCommand({ Bucket: 'acme-logs' }))).BucketRegion).toBe('eu-west-1');
   });
 
+  it('answers HeadBucket 200 when ExpectedBucketOwner names the account', async () => {
+    const { s3 } = setup();
+    const out = await s3.send(
+      new HeadBucketCommand({ Bucket: 'acme-reports', ExpectedBucketOwner: ACCOUNT }),
+    );
+    expect(out.$metadata.httpStatusCode).toBe(200);
+    expect(out.BucketRegion).toBe('us-east-1');
+  });
+
   it('returns the website and the tags', async () => {
     const { s3 } = setup();
     const website = await s3.send(new GetBucketWebsiteCommand({ Bucket: 'acme-public-assets' }));

@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BucketRegionUnknownError,
   findBucketRegion,
+  isBucketGone,
   regionOfLocation,
 } from '../../../tasks/classify-exposure/bucket-region.js';
 import { BucketNotFoundError } from '../../../tasks/shared/errors.js';
@@ -132,5 +133,38 @@ describe('regionOfLocation', () => {
 
   it.each([null, undefined, ''])('reads %j as us-east-1', (constraint) => {
     expect(regionOfLocation(constraint)).toBe('us-east-1');
+  });
+});
+
+describe('isBucketGone', () => {
+  const gone = () => isBucketGone(s3, { bucket: BUCKET, accountId: ACCOUNT_ID });
+
+  it('asks HeadBucket with ExpectedBucketOwner and answers false when it finds the bucket', async () => {
+    s3Mock.on(HeadBucketCommand).resolves({ BucketRegion: 'us-east-1' });
+    await expect(gone()).resolves.toBe(false);
+    expect(s3Mock.commandCalls(HeadBucketCommand).map((c) => c.args[0].input)).toEqual([TARGET]);
+  });
+
+  it('answers true on a 404', async () => {
+    s3Mock.on(HeadBucketCommand).rejects(s3Error('NotFound', 404));
+    await expect(gone()).resolves.toBe(true);
+  });
+
+  it('answers false on a 403, which a wrong expected owner also gets', async () => {
+    s3Mock.on(HeadBucketCommand).rejects(s3Error('Unknown', 403));
+    await expect(gone()).resolves.toBe(false);
+  });
+
+  it('answers false when HeadBucket is still throttled', async () => {
+    s3Mock.on(HeadBucketCommand).rejects(s3Error('SlowDown', 503));
+    await expect(gone()).resolves.toBe(false);
+  });
+
+  it('rethrows an error that is no AWS answer unchanged', async () => {
+    const bug = new TypeError('cannot read properties of undefined');
+    s3Mock.on(HeadBucketCommand).callsFake(() => {
+      throw bug;
+    });
+    await expect(gone()).rejects.toBe(bug);
   });
 });

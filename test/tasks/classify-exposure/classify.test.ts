@@ -3,6 +3,7 @@ import { classifyExposure } from '../../../tasks/classify-exposure/classify.js';
 import {
   type BucketAccessSnapshotInput,
   BucketAccessSnapshotSchema,
+  type ExposureVerdict,
   ExposureVerdictSchema,
 } from '../../../tasks/shared/contracts.js';
 import {
@@ -168,6 +169,73 @@ describe('classifyExposure: severity order', () => {
         }),
       ),
     ).toBe('MEDIUM');
+  });
+});
+
+describe('classifyExposure: parts still failing after the SDK retries', () => {
+  const booleans = (verdict: ExposureVerdict) => {
+    const { policyPublic, aclPublic, effectivelyPublic, publicRead, publicWrite, crossAccount } = verdict;
+    return { policyPublic, aclPublic, effectivelyPublic, publicRead, publicWrite, crossAccount };
+  };
+  const NONE = {
+    policyPublic: false,
+    aclPublic: false,
+    effectivelyPublic: false,
+    publicRead: false,
+    publicWrite: false,
+    crossAccount: false,
+  };
+
+  it('takes a bucket ACL unread after SlowDown as neither public nor private, and rates it MEDIUM', () => {
+    const verdict = classify(
+      privateSnapshot({ bucketAcl: undefined, unreadable: [{ part: 'bucketAcl', error: 'SlowDown' }] }),
+    );
+
+    expect(booleans(verdict)).toEqual(NONE);
+    expect(verdict.unknown).toEqual([{ part: 'bucketAcl', why: 'SlowDown: could not be read' }]);
+    expect(verdict.severity).toBe('MEDIUM');
+  });
+
+  it('still finds public read in the policy when an object ACL failed with InternalError', () => {
+    const verdict = classify(
+      privateSnapshot({
+        bucketPolicy: policy(PUBLIC_READ),
+        objectKeys: ['a.csv'],
+        unreadable: [{ part: 'objectAcls', key: 'a.csv', error: 'InternalError' }],
+      }),
+    );
+
+    expect(booleans(verdict)).toEqual({
+      ...NONE,
+      policyPublic: true,
+      effectivelyPublic: true,
+      publicRead: true,
+    });
+    expect(verdict.unknown).toEqual([
+      { part: 'objectAcls', key: 'a.csv', why: 'InternalError: could not be read' },
+    ]);
+    expect(verdict.severity).toBe('HIGH');
+  });
+
+  it('rates a part unread after an unconfirmed NoSuchBucket MEDIUM', () => {
+    const verdict = classify(
+      privateSnapshot({
+        bucketPolicy: undefined,
+        unreadable: [{ part: 'bucketPolicy', error: 'NoSuchBucket' }],
+      }),
+    );
+
+    expect(verdict.effectivelyPublic).toBe(false);
+    expect(verdict.severity).toBe('MEDIUM');
+  });
+
+  it('rates an object listing cut short by AccessDenied MEDIUM', () => {
+    const verdict = classify(
+      privateSnapshot({ unreadable: [{ part: 'objectAcls', error: 'AccessDenied' }] }),
+    );
+
+    expect(verdict.unknown).toEqual([{ part: 'objectAcls', why: 'AccessDenied: could not be read' }]);
+    expect(verdict.severity).toBe('MEDIUM');
   });
 });
 

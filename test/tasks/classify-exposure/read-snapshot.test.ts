@@ -7,6 +7,7 @@ import {
   GetBucketWebsiteCommand,
   GetObjectAclCommand,
   GetPublicAccessBlockCommand,
+  HeadBucketCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -400,10 +401,41 @@ describe('readBucketSnapshot: parts it may not read', () => {
   });
 });
 
-describe('readBucketSnapshot: failures', () => {
-  it('throws BucketNotFoundError on NoSuchBucket', async () => {
+describe('readBucketSnapshot: a NoSuchBucket among the answers', () => {
+  it('records a lone NoSuchBucket as an unreadable part, keeps the other parts, and does not throw', async () => {
+    s3Mock.on(GetBucketTaggingCommand).rejectsOnce(s3Error('NoSuchBucket', 404));
+    s3Mock.on(HeadBucketCommand).resolves({ BucketRegion: 'us-east-1', $metadata: METADATA });
+
+    const snapshot = await read();
+
+    expect(snapshot).not.toHaveProperty('tags');
+    expect(snapshot.bucketAcl).toEqual({ Owner: OWNER, Grants: [ALL_USERS_READ] });
+    expect(snapshot.unreadable).toEqual([{ part: 'tags', error: 'NoSuchBucket' }]);
+    expect(() => BucketAccessSnapshotSchema.parse(snapshot)).not.toThrow();
+  });
+
+  it('asks HeadBucket with ExpectedBucketOwner, once, to confirm a lone NoSuchBucket', async () => {
+    s3Mock.on(GetBucketTaggingCommand).rejects(s3Error('NoSuchBucket', 404));
+    s3Mock.on(HeadBucketCommand).resolves({ BucketRegion: 'us-east-1', $metadata: METADATA });
+
+    await read();
+
+    const sent = s3Mock.commandCalls(HeadBucketCommand).map((call) => call.args[0].input);
+    expect(sent).toEqual([{ Bucket: BUCKET, ExpectedBucketOwner: ACCOUNT_ID }]);
+  });
+
+  it('sends no HeadBucket when no read says NoSuchBucket', async () => {
+    s3Mock.on(GetBucketAclCommand).rejects(s3Error('AccessDenied', 403));
+
+    await read();
+
+    expect(s3Mock.commandCalls(HeadBucketCommand)).toHaveLength(0);
+  });
+
+  it('throws BucketNotFoundError when HeadBucket confirms a lone NoSuchBucket with a 404', async () => {
     const missing = s3Error('NoSuchBucket', 404);
     s3Mock.on(GetBucketTaggingCommand).rejects(missing);
+    s3Mock.on(HeadBucketCommand).rejects(s3Error('NotFound', 404));
 
     const error = await read().catch((caught: unknown) => caught);
 
@@ -411,40 +443,145 @@ describe('readBucketSnapshot: failures', () => {
     expect(error).toMatchObject({ name: 'BucketNotFoundError', bucket: BUCKET, cause: missing });
   });
 
-  it('throws one BucketNotFoundError when every read fails with NoSuchBucket', async () => {
+  it('records the NoSuchBucket as unreadable when HeadBucket is refused (403, as for a wrong expected owner)', async () => {
+    s3Mock.on(GetBucketTaggingCommand).rejects(s3Error('NoSuchBucket', 404));
+    s3Mock.on(HeadBucketCommand).rejects(s3Error('Forbidden', 403));
+
+    const snapshot = await read();
+
+    expect(snapshot.unreadable).toEqual([{ part: 'tags', error: 'NoSuchBucket' }]);
+  });
+
+  it('records the NoSuchBucket as unreadable when HeadBucket is still throttled', async () => {
+    s3Mock.on(GetBucketTaggingCommand).rejects(s3Error('NoSuchBucket', 404));
+    s3Mock.on(HeadBucketCommand).rejects(s3Error('SlowDown', 503));
+
+    const snapshot = await read();
+
+    expect(snapshot.unreadable).toEqual([{ part: 'tags', error: 'NoSuchBucket' }]);
+  });
+
+  it('records a NoSuchBucket on one object ACL under its key when HeadBucket finds the bucket', async () => {
+    s3Mock.on(GetObjectAclCommand, { Key: 'b.txt' }).rejects(s3Error('NoSuchBucket', 404));
+    s3Mock.on(HeadBucketCommand).resolves({ BucketRegion: 'us-east-1', $metadata: METADATA });
+
+    const snapshot = await read(['a.txt', 'b.txt']);
+
+    expect(Object.keys(snapshot.objectAcls ?? {})).toEqual(['a.txt']);
+    expect(snapshot.unreadable).toEqual([{ part: 'objectAcls', key: 'b.txt', error: 'NoSuchBucket' }]);
+  });
+
+  it('throws BucketNotFoundError, without HeadBucket, when every read naming the bucket says NoSuchBucket', async () => {
     s3Mock.onAnyCommand().rejects(s3Error('NoSuchBucket', 404));
 
     await expect(read()).rejects.toBeInstanceOf(BucketNotFoundError);
+    expect(s3Mock.commandCalls(HeadBucketCommand)).toHaveLength(0);
   });
 
-  it('reports a missing bucket even when another read failed first', async () => {
-    s3Mock.on(GetBucketPolicyCommand).rejects(s3Error('SlowDown', 503));
-    s3Mock.on(GetBucketAclCommand).callsFake(async () => {
-      await delay(10);
-      throw s3Error('NoSuchBucket', 404);
-    });
+  it('confirms with HeadBucket when the other reads were throttled rather than saying NoSuchBucket', async () => {
+    s3Mock.onAnyCommand().rejects(s3Error('SlowDown', 503));
+    s3Mock.on(GetBucketAclCommand).rejects(s3Error('NoSuchBucket', 404));
+    s3Mock.on(HeadBucketCommand).rejects(s3Error('NotFound', 404));
 
     await expect(read()).rejects.toBeInstanceOf(BucketNotFoundError);
+    expect(s3Mock.commandCalls(HeadBucketCommand)).toHaveLength(1);
+  });
+});
+
+describe('readBucketSnapshot: reads still failing after the SDK retries', () => {
+  const failures = [
+    { code: 'SlowDown', error: () => s3Error('SlowDown', 503) },
+    { code: 'InternalError', error: () => s3Error('InternalError', 500) },
+    { code: 'ServiceUnavailable', error: () => s3Error('ServiceUnavailable', 503) },
+    { code: 'ECONNRESET', error: () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) },
+  ];
+  it.each(failures)(
+    'records $code on the bucket ACL as unreadable and reads the rest',
+    async ({ code, error }) => {
+      s3Mock.on(GetBucketAclCommand).rejects(error());
+
+      const snapshot = await read();
+
+      expect(snapshot).not.toHaveProperty('bucketAcl');
+      expect(snapshot.bucketPolicy).toBe(POLICY_TEXT);
+      expect(snapshot.unreadable).toEqual([{ part: 'bucketAcl', error: code }]);
+      expect(() => BucketAccessSnapshotSchema.parse(snapshot)).not.toThrow();
+    },
+  );
+
+  it('records SlowDown on the account Public Access Block as unreadable', async () => {
+    s3ControlMock.on(GetAccountPublicAccessBlockCommand).rejects(
+      new S3ControlServiceException({
+        name: 'SlowDown',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 503 },
+        message: 'SlowDown (test)',
+      }),
+    );
+
+    const snapshot = await read();
+
+    expect(snapshot).not.toHaveProperty('accountPublicAccessBlock');
+    expect(snapshot.unreadable).toEqual([{ part: 'accountPublicAccessBlock', error: 'SlowDown' }]);
   });
 
-  it('rethrows throttling', async () => {
+  it('records InternalError on one object ACL under its key and reads the other keys', async () => {
+    s3Mock.on(GetObjectAclCommand, { Key: 'b.txt' }).rejects(s3Error('InternalError', 500));
+
+    const snapshot = await read(['a.txt', 'b.txt', 'c.txt']);
+
+    expect(Object.keys(snapshot.objectAcls ?? {})).toEqual(['a.txt', 'c.txt']);
+    expect(snapshot.unreadable).toEqual([{ part: 'objectAcls', key: 'b.txt', error: 'InternalError' }]);
+    expect(s3Mock.commandCalls(GetObjectAclCommand)).toHaveLength(3);
+  });
+
+  it("rethrows one throttled part's SDK error unchanged when asked to (transientFailures: 'throw')", async () => {
     const throttled = s3Error('SlowDown', 503);
     s3Mock.on(GetBucketAclCommand).rejects(throttled);
 
+    const reading = readBucketSnapshot(clients, {
+      accountId: ACCOUNT_ID,
+      bucket: BUCKET,
+      transientFailures: 'throw',
+    });
+
+    await expect(reading).rejects.toBe(throttled);
+  });
+
+  it("still records AccessDenied as unreadable with transientFailures: 'throw'", async () => {
+    s3Mock.on(GetBucketAclCommand).rejects(s3Error('AccessDenied', 403));
+
+    const snapshot = await readBucketSnapshot(clients, {
+      accountId: ACCOUNT_ID,
+      bucket: BUCKET,
+      transientFailures: 'throw',
+    });
+
+    expect(snapshot.unreadable).toEqual([{ part: 'bucketAcl', error: 'AccessDenied' }]);
+  });
+
+  it('rethrows the SDK error unchanged when every read naming the bucket is still throttled', async () => {
+    const throttled = s3Error('SlowDown', 503);
+    s3Mock.onAnyCommand().rejects(throttled);
+
     await expect(read()).rejects.toBe(throttled);
   });
+});
 
-  it('rethrows a server error from an object ACL read unchanged', async () => {
-    const serverError = s3Error('InternalError', 500);
-    s3Mock.on(GetObjectAclCommand).rejects(serverError);
+describe('readBucketSnapshot: errors that are no AWS answer', () => {
+  it('rethrows an error that is no AWS answer unchanged', async () => {
+    const bug = new TypeError('cannot read properties of undefined');
+    s3Mock.on(GetBucketTaggingCommand).callsFake(() => {
+      throw bug;
+    });
 
-    await expect(read()).rejects.toBe(serverError);
+    await expect(read()).rejects.toBe(bug);
   });
 
-  it('starts no further GetObjectAcl call after one fails', async () => {
-    s3Mock.on(GetObjectAclCommand).rejects(s3Error('InternalError', 500));
+  it('starts no further GetObjectAcl call after one answers outside the contract', async () => {
+    s3Mock.on(GetObjectAclCommand).resolves({ Owner: OWNER, Grants: [{ Permission: 'READ' }] });
 
-    await expect(read(['a', 'b', 'c', 'd'], 1)).rejects.toThrow('InternalError');
+    await expect(read(['a', 'b', 'c', 'd'], 1)).rejects.toBeInstanceOf(InvalidInputError);
 
     expect(s3Mock.commandCalls(GetObjectAclCommand)).toHaveLength(1);
   });
