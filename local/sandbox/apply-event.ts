@@ -30,6 +30,7 @@ import {
   type World,
   type WorldBucket,
   type WorldObject,
+  worldIssues,
 } from './world.js';
 
 /** What replaying an event did. */
@@ -332,6 +333,8 @@ const APPLIERS: Readonly<Record<ExposureEventName, Applier>> = {
 /**
  * Applies the change a successful CloudTrail event made to the sandbox's world. Never throws
  * for a bad event: the workflow reports malformed events, so here they simply change nothing.
+ * Neither does an event whose change the world file cannot hold (a policy Effect "Maybe", a
+ * 64-character bucket name): the summary says why it was not applied.
  */
 export function applyEventToWorld(sandbox: SandboxAccount, event: unknown): ApplyResult {
   let parsed: ReturnType<typeof parseExposureEvent>;
@@ -350,5 +353,18 @@ export function applyEventToWorld(sandbox: SandboxAccount, event: unknown): Appl
   if (!isExposureEventName(trigger.eventName))
     return unchanged(`${trigger.eventName} does not change exposure`);
   const change = { world: sandbox.world, trigger, detail, params: detail.requestParameters ?? {} };
-  return APPLIERS[trigger.eventName](change);
+  const apply = APPLIERS[trigger.eventName];
+  // Tried on a copy first: the world is saved in the state folder, and one that breaks the
+  // world schema could never be loaded again. The live world is changed only by a change that
+  // passed, so objects a running execution holds stay the world's own.
+  const trialWorld = structuredClone(sandbox.world);
+  const trial = apply({ ...change, world: trialWorld });
+  if (!trial.applied) return trial;
+  const issues = worldIssues(trialWorld);
+  if (issues.length > 0) {
+    return unchanged(
+      `${trigger.eventName} not applied: the sandbox cannot hold what it records (${issues.join('; ')})`,
+    );
+  }
+  return apply(change);
 }

@@ -144,6 +144,9 @@ export const PendingUploadSchema = z.strictObject({
 /** A multipart upload waiting for CompleteMultipartUpload. */
 export type PendingUpload = z.infer<typeof PendingUploadSchema>;
 
+/** S3's rule for bucket names, as the world file checks it. */
+const BUCKET_NAME_LENGTH = 'a bucket name has 3 to 63 characters';
+
 /** The world file (DESIGN.md section 4), plus the optional fields the sandbox adds. */
 export const WorldSchema = z.strictObject({
   accountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account ID'),
@@ -155,7 +158,9 @@ export const WorldSchema = z.strictObject({
       securityHub: ServiceStateSchema.default('enabled'),
     })
     .prefault({}),
-  buckets: z.record(z.string().min(3).max(63), WorldBucketSchema).default({}),
+  buckets: z
+    .record(z.string().min(3, BUCKET_NAME_LENGTH).max(63, BUCKET_NAME_LENGTH), WorldBucketSchema)
+    .default({}),
   /** Exception registry entries; their shape belongs to the exceptions module. */
   exceptions: z.array(z.looseObject({})).default([]),
   faults: z.array(FaultSchema).default([]),
@@ -172,6 +177,15 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(world)' : path.map(String).join('.');
 }
 
+/** Each issue as "field: problem"; a bad record key says what is wrong with the key. */
+function describeWorldIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const message =
+      issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message;
+    return `${formatPath(issue.path)}: ${message}`;
+  });
+}
+
 /**
  * Validates a world, naming every bad field (`buckets.logs.acl.Grants.0.Permission: …`).
  *
@@ -180,10 +194,19 @@ function formatPath(path: readonly PropertyKey[]): string {
 export function parseWorld(input: unknown, source = 'world'): World {
   const result = WorldSchema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const issues = describeWorldIssues(result.error);
   throw new InvalidInputError(`${source} is not a valid world: ${issues.join('; ')}`, issues, {
     cause: result.error,
   });
+}
+
+/**
+ * What a world file could not hold of `world`, one "field: problem" each; empty when it is
+ * valid. A world that is saved with such a problem makes its state folder unloadable.
+ */
+export function worldIssues(world: unknown): string[] {
+  const result = WorldSchema.safeParse(world);
+  return result.success ? [] : describeWorldIssues(result.error);
 }
 
 /** A bucket with nothing configured, as the world file's defaults describe it. */

@@ -37,6 +37,15 @@ const EventSchema = z.looseObject({
   detail: z.looseObject({ requestParameters: z.record(z.string(), z.unknown()) }),
 });
 
+/** A PutBucketPolicy event whose logged policy a test may edit. */
+const PolicyEventSchema = z.looseObject({
+  detail: z.looseObject({
+    requestParameters: z.looseObject({
+      bucketPolicy: z.looseObject({ Statement: z.array(z.looseObject({ Effect: z.string() })) }),
+    }),
+  }),
+});
+
 function requestParameters(event: unknown): Record<string, unknown> {
   return EventSchema.parse(event).detail.requestParameters;
 }
@@ -307,6 +316,38 @@ describe('applyEventToWorld sequences', () => {
   it('changes nothing for a bucket the sandbox does not have', () => {
     const sandbox = testSandbox({ accountId: ACCOUNT });
     expect(applyEventToWorld(sandbox, readEvent('put-bucket-acl-canned.json')).applied).toBe(false);
+  });
+
+  it('refuses a policy the world file cannot hold, saying why, and leaves the world as it was', () => {
+    const sandbox = eventSandbox();
+    const before = sandbox.toJSON();
+    const event = PolicyEventSchema.parse(readEvent('put-bucket-policy-public.json'));
+    const [statement] = event.detail.requestParameters.bucketPolicy.Statement;
+    if (statement === undefined) throw new Error('the sample has a statement');
+    statement.Effect = 'Maybe';
+
+    const result = applyEventToWorld(sandbox, event);
+
+    expect(result).toEqual({
+      applied: false,
+      summary: expect.stringMatching(
+        /^PutBucketPolicy not applied: the sandbox cannot hold what it records \(buckets\.acme-public-assets\.policy\.Statement\.0\.Effect: /,
+      ),
+    });
+    expect(sandbox.toJSON()).toEqual(before);
+  });
+
+  it('refuses to create a bucket whose name is longer than 63 characters', () => {
+    const sandbox = testSandbox({ accountId: ACCOUNT });
+    const event = EventSchema.parse(readEvent('create-bucket-public.json'));
+    const name = 'b'.repeat(64);
+    event.detail.requestParameters.bucketName = name;
+
+    const result = applyEventToWorld(sandbox, event);
+
+    expect(result.applied).toBe(false);
+    expect(result.summary).toContain(`buckets.${name}: a bucket name has 3 to 63 characters`);
+    expect(sandbox.world.buckets).toEqual({});
   });
 
   it('creates a bucket with the April 2023 defaults when the request asks for nothing public', () => {

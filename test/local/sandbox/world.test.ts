@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWorld, WorldSchema } from '../../../local/sandbox/world.js';
+import { parseWorld, WorldSchema, worldIssues } from '../../../local/sandbox/world.js';
 import { InvalidInputError } from '../../../tasks/shared/errors.js';
 
 /** The world file example of DESIGN.md section 4, as written there. */
@@ -145,5 +145,23 @@ describe('the world file', () => {
     ],
   ])('rejects a malformed world, naming the field (%#)', (input, field) => {
     expect(issuesOf(input)).toContain(`${field}:`);
+  });
+
+  it('says what is wrong with a bucket name that is too long', () => {
+    const name = 'b'.repeat(64);
+    expect(issuesOf({ accountId: '111122223333', buckets: { [name]: {} } })).toContain(
+      `buckets.${name}: a bucket name has 3 to 63 characters`,
+    );
+  });
+});
+
+describe('worldIssues', () => {
+  it('finds nothing in a valid world', () => {
+    expect(worldIssues(parseWorld({ accountId: '111122223333', buckets: { 'acme-data': {} } }))).toEqual([]);
+  });
+
+  it('names each field a world file could not hold', () => {
+    const world = { accountId: '111122223333', buckets: { 'acme-data': { acl: 'public' } } };
+    expect(worldIssues(world)).toEqual([expect.stringMatching(/^buckets\.acme-data\.acl: /)]);
   });
 });
