@@ -176,7 +176,7 @@ shows the registry as it is after each command).`,
 
   program
     .command('rollback')
-    .description("Undo an incident's remediation: restore the backed-up configuration and except it.")
+    .description("Undo an incident's remediation: put back exactly what the fix removed, and except it.")
     .requiredOption('--incident <id>', 'the incident whose remediation to undo')
     .option('--by <name>', 'who rolls back (default: your user name)')
     .option(
@@ -184,16 +184,20 @@ shows the registry as it is after each command).`,
       'how long the exception for the restored exposure lasts (default: configuration, 7)',
       (v) => Number.parseInt(v, 10),
     )
+    .option('--force', 'undo the fix even if the bucket changed since; the changes made since are kept')
     .option('--state <dir>', 'the state folder', '.s3-exposure')
     .option('--json', 'print the rollback record as JSON')
     .addHelpText(
       'after',
       `
-Restores the policy (byte for byte), the bucket and object ACLs, Block Public Access and Object Ownership
-as the backup holds them, compares the result with the backup, records who rolled back and when, notes it
-on the finding, and registers an exception for exactly the restored ways in so the responder does not undo
-it again. A part S3 refuses (Block Public Access or BucketOwnerEnforced in the way) is reported with the
-reason, and the command exits 1.`,
+Undoes exactly what the fix changed: re-adds the policy statements it removed (in their place), the
+ACL grants it removed, and turns off the Block Public Access flags it turned on; nothing else is touched.
+It first reads the bucket and compares it with what the fix left. If anything changed since (a statement
+added, a flag turned on...), it lists the changes and refuses with exit 1, changing nothing; with --force
+it undoes only the fix and keeps those changes. When nothing changed, the policy comes back byte for byte.
+It records who rolled back and when, notes it on the finding, and registers an exception for exactly the
+restored ways in so the responder does not undo it again. A part S3 refuses (Block Public Access or
+BucketOwnerEnforced in the way) is reported with the reason, and the command exits 1.`,
     )
     .action(async (options) => {
       process.exitCode = await (await commands.rollback()).runRollbackCommand(options, (text) =>

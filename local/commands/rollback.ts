@@ -9,12 +9,15 @@ export interface RollbackCommandOptions {
   readonly state: string;
   readonly by?: string;
   readonly exceptionDays?: number;
+  /** Undo the fix even when the bucket changed since; the changes are kept. */
+  readonly force?: boolean;
   readonly json?: boolean;
 }
 
 /**
- * `rollback --incident ID`: restores what the remediation backed up, in the state folder's
- * sandbox account. Exit 1 when S3 refused part of it (the refusals are listed).
+ * `rollback --incident ID [--force]`: undoes exactly what the remediation changed, in the state
+ * folder's sandbox account. Exit 1 when S3 refused part of it (the refusals are listed); a bucket
+ * changed since the fix is refused without `--force` by a ChangedSinceFixError naming the changes.
  */
 export async function runRollbackCommand(
   options: RollbackCommandOptions,
@@ -31,13 +34,17 @@ export async function runRollbackCommand(
     incidentId: options.incident,
     by: options.by ?? userInfo().username,
     exceptionDays: options.exceptionDays ?? config.exceptions.rollbackDays,
+    force: options.force ?? false,
   }).finally(() => environment.close());
   if (options.json) {
     write(`${JSON.stringify(result.incident.remediation?.rollback ?? null, null, 2)}\n`);
   } else {
     const rollback = result.incident.remediation?.rollback;
     write(`Rolled back incident ${result.incident.incidentId} on ${result.incident.bucket}\n`);
-    for (const part of result.restore.restored) write(`  restored: ${part}\n`);
+    for (const step of result.undone) write(`  undone:   ${step}\n`);
+    for (const l of result.restore.leftAlone)
+      write(`  already undone: ${l.part}${l.key ? ` "${l.key}"` : ''}: ${l.why}\n`);
+    for (const change of result.kept) write(`  kept (changed since the fix): ${change}\n`);
     for (const r of result.restore.refused)
       write(`  REFUSED:  ${r.part}${r.key ? ` "${r.key}"` : ''}: ${r.why}\n`);
     write(

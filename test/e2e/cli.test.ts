@@ -1,7 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUCKET, OWNER_ACCOUNT, PUBLIC_READ, policy, privateSnapshot } from '../support/snapshots.js';
@@ -218,5 +220,111 @@ describe('s3-exposure classify --bucket: the Region of the bucket', () => {
         expectedOwner: OWNER_ACCOUNT,
       }),
     ]);
+  });
+});
+
+describe('s3-exposure rollback', () => {
+  const bucket = 'acme-public-assets';
+  const resource = `arn:aws:s3:::${bucket}/*`;
+  const deploy = {
+    Sid: 'DeployRole',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${OWNER_ACCOUNT}:role/deploy` },
+    Action: 's3:PutObject',
+    Resource: resource,
+  };
+  const publicRead = {
+    Sid: 'PublicRead',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: 's3:GetObject',
+    Resource: resource,
+  };
+  const analytics = {
+    Sid: 'Analytics',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${OWNER_ACCOUNT}:role/analytics` },
+    Action: 's3:GetObject',
+    Resource: resource,
+  };
+
+  /** A PutBucketPolicy event file in `dir` that sets these statements. */
+  function policyEvent(dir: string, name: string, statements: unknown[]): string {
+    const event = JSON.parse(readFileSync(join(root, 'events/put-bucket-policy-public.json'), 'utf8'));
+    event.detail.eventID = `${name}-0000-0000-0000-000000000000`;
+    event.detail.requestParameters.bucketPolicy = { Version: '2012-10-17', Statement: statements };
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify(event));
+    return file;
+  }
+
+  /** A state folder where the fix removed the public statement, and then the owner added one. */
+  function fixedThenChanged(): { state: string; incidentId: string } {
+    const dir = mkdtempSync(join(tmpdir(), 's3-exposure-cli-'));
+    const state = join(dir, 'state');
+    const simulate = (file: string) =>
+      run([
+        'simulate',
+        '--world',
+        'samples/world.json',
+        '--event',
+        file,
+        '--mode',
+        'auto',
+        '--state',
+        state,
+        '--json',
+      ]);
+    const fixed = simulate(policyEvent(dir, 'public', [deploy, publicRead]));
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const incidentId: string = JSON.parse(fixed.stdout).executions[0].incident.incidentId;
+    const changed = simulate(policyEvent(dir, 'owner', [deploy, analytics]));
+    expect(changed.code, changed.stderr).toBe(0);
+    return { state, incidentId };
+  }
+
+  function statementsNow(state: string): unknown[] {
+    const world = JSON.parse(readFileSync(join(state, 'world.json'), 'utf8'));
+    return world.buckets[bucket].policy.Statement.map((s: { Sid: string }) => s.Sid);
+  }
+
+  it('documents --force in --help', () => {
+    const { code, stdout } = run(['rollback', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--force/);
+    expect(stdout).toMatch(/refuses with exit 1/);
+  });
+
+  it('exits 1 listing what the owner changed since the fix, and changes nothing', () => {
+    const { state, incidentId } = fixedThenChanged();
+
+    const { code, stdout, stderr } = run(['rollback', '--incident', incidentId, '--state', state]);
+
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch('statement 1 ("Analytics") was added to the bucket policy');
+    expect(stderr).toMatch(/--force/);
+    expect(statementsNow(state)).toEqual(['DeployRole', 'Analytics']);
+  });
+
+  it("with --force puts back only our statement and keeps the owner's", () => {
+    const { state, incidentId } = fixedThenChanged();
+
+    const { code, stdout, stderr } = run([
+      'rollback',
+      '--incident',
+      incidentId,
+      '--state',
+      state,
+      '--force',
+      '--by',
+      'dana',
+    ]);
+
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(
+      'kept (changed since the fix): statement 1 ("Analytics") was added to the bucket policy',
+    );
+    expect(statementsNow(state)).toEqual(['DeployRole', 'PublicRead', 'Analytics']);
   });
 });
