@@ -10,6 +10,7 @@ import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { Clock } from '../tasks/shared/clock.js';
 import type { Incident, ResponderConfig, ResponseMode } from '../tasks/shared/contracts.js';
 import { LocalEnvironment } from './environment.js';
+import { checkEvents } from './input.js';
 import type { ExecutionRecord, ExecutionStatus, TaskHandlers } from './runner.js';
 import { applyEventToWorld } from './sandbox/apply-event.js';
 import type { OutboxEntry } from './sandbox/operations.js';
@@ -89,7 +90,14 @@ function incidentOf(
   return incidents.find((i) => i.incidentId === id) ?? null;
 }
 
+/**
+ * Runs the events through the workflow on the sandbox (see the module comment).
+ *
+ * @throws InvalidInputError before anything is opened when an event cannot be run: not a JSON
+ * object, or nested too deeply for the engine ({@link checkEvents}).
+ */
 export async function simulate(options: SimulateOptions): Promise<SimulationRun> {
+  checkEvents(options.events, 'events');
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 's3-exposure-')));
   const environment = await LocalEnvironment.open({
     stateDir,

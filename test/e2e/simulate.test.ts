@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +167,119 @@ describe('s3-exposure simulate', () => {
     const bad = run([...args, '--mode', 'yolo']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Allowed choices are auto, approve, notify/);
+  });
+});
+
+/** A sample file from the project, parsed. */
+function sample(file: string) {
+  return JSON.parse(readFileSync(join(root, file), 'utf8'));
+}
+
+/** Writes `value` as JSON into a new temporary folder and returns the file. */
+function jsonFile(name: string, value: unknown): string {
+  const file = join(temp(), name);
+  writeFileSync(file, JSON.stringify(value));
+  return file;
+}
+
+/** What a later command would find in the state folder: the account, the calls and the incidents. */
+function stateFiles(state: string): Record<string, string> {
+  return Object.fromEntries(
+    ['world.json', 'calls.jsonl', 'incidents.json'].map((name) => [
+      name,
+      readFileSync(join(state, name), 'utf8'),
+    ]),
+  );
+}
+
+/** A state folder after one run of the public-policy sample. */
+function stateAfterOneRun(): string {
+  const state = temp();
+  const first = run([
+    'simulate',
+    '--world',
+    'samples/world.json',
+    '--event',
+    'events/put-bucket-policy-public.json',
+    '--state',
+    state,
+  ]);
+  expect(first.code, first.stderr).toBe(0);
+  return state;
+}
+
+describe('s3-exposure simulate: input and state hygiene', () => {
+  it('refuses an event nested 3,000 levels deep with exit 2, naming its index, and runs nothing', () => {
+    const state = stateAfterOneRun();
+    const before = stateFiles(state);
+    let deep: Record<string, unknown> = {};
+    for (let level = 0; level < 3_000; level++) deep = { a: deep };
+    const event = sample('events/put-bucket-policy-public.json');
+    event.detail.requestParameters.extra = deep;
+    const file = jsonFile('deep.json', [sample('events/put-bucket-acl-canned.json'), event]);
+
+    const { code, stdout, stderr } = run(['simulate', '--event', file, '--state', state]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`error: ${file}: event 1 nests deeper than 100 levels`);
+    expect(stateFiles(state)).toEqual(before);
+    expect(existsSync(join(state, 'store.lock'))).toBe(false);
+  });
+
+  it('refuses a file holding null with exit 2, naming the event', () => {
+    const { code, stderr } = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      jsonFile('null.json', null),
+    ]);
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/event 0 is null, not a JSON object/);
+  });
+
+  it('refuses an event whose change the world cannot hold, and the state folder still loads', () => {
+    const state = temp();
+    const event = sample('events/put-bucket-policy-public.json');
+    event.detail.requestParameters.bucketPolicy.Statement[0].Effect = 'Maybe';
+    const first = run([
+      'simulate',
+      '--world',
+      'samples/world.json',
+      '--event',
+      jsonFile('maybe.json', event),
+      '--state',
+      state,
+    ]);
+    expect(first.stdout).toMatch(/PutBucketPolicy not applied: the sandbox cannot hold what it records/);
+
+    const second = run(['simulate', '--event', 'events/irrelevant-get-object.json', '--state', state]);
+
+    expect(second.code, second.stderr).toBe(0);
+  });
+
+  it('exits 1 when an execution fails, naming it and its error on stderr after the JSON', () => {
+    const world = sample('samples/world.json');
+    world.faults = [{ service: 's3', operation: 'PutObject', error: 'AccessDenied', times: 100 }];
+
+    const { code, stdout, stderr } = run([
+      'simulate',
+      '--world',
+      jsonFile('world.json', world),
+      '--event',
+      'events/put-bucket-policy-public.json',
+      '--mode',
+      'auto',
+      '--json',
+    ]);
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).executions[0].status).toBe('FAILED');
+    expect(stderr).toMatch(
+      /error: 1 execution did not succeed:\n {2}[0-9a-f-]{36} FAILED in RemediateExposure: BackupFailedError \(could not write the backup/,
+    );
   });
 });
 
