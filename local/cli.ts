@@ -3,7 +3,8 @@ import './polyfills.js';
 // The SDK warns that Node 20 support ends in 2027; the local CLI says so in the README instead of on every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
 import { InvalidInputError, ResponderError } from '../tasks/shared/errors.js';
 
 // Commands are loaded when run: `classify` should not pay for loading the sandbox and the SDK.
@@ -24,6 +25,38 @@ function printJson(value: unknown): void {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The longest an exception may be asked to last, in days: the configuration's bound for rollbacks. */
+const MAX_EXCEPTION_DAYS = 365;
+
+/**
+ * A number of days, as `--days` and `--exception-days` take it. A bad value is refused while the
+ * command line is read (commander names the flag, exit 2), before any state folder is opened:
+ * `parseInt` alone would take "-5" as an exception that ended five days ago, and "abc" as NaN.
+ */
+function parseDays(value: string): number {
+  const days = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(days >= 1 && days <= MAX_EXCEPTION_DAYS)) {
+    throw new InvalidArgumentError(`Expected a whole number of days from 1 to ${MAX_EXCEPTION_DAYS}.`);
+  }
+  return days;
+}
+
+const IsoDateSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
+/**
+ * An expiry, as `--expires` takes it: an ISO date (midnight UTC) or date and time with its zone,
+ * that exists and is still to come. `new Date` alone would take "2025-02-30" as March 2nd.
+ */
+function parseExpiry(value: string): string {
+  if (!IsoDateSchema.safeParse(value).success) {
+    throw new InvalidArgumentError(
+      'Expected an ISO date that exists (2030-06-30) or date and time with its zone (2030-06-30T18:00:00Z).',
+    );
+  }
+  if (Date.parse(value) <= Date.now()) throw new InvalidArgumentError('It is not in the future.');
+  return value;
+}
 
 export function buildProgram(): Command {
   const program = new Command('s3-exposure')
@@ -152,8 +185,12 @@ shows the registry as it is after each command).`,
     .requiredOption('--bucket <name>', 'the bucket')
     .requiredOption('--reason <text>', 'why the exposure is intended')
     .option('--owner <name>', 'who answers for it (default: your user name)')
-    .option('--expires <date>', 'when it ends (ISO date or time)')
-    .option('--days <n>', 'or: how many days it lasts (default 30)', (v) => Number.parseInt(v, 10))
+    .addOption(
+      new Option('--expires <date>', 'when it ends (ISO date, or date and time with its zone)')
+        .argParser(parseExpiry)
+        .conflicts('days'),
+    )
+    .option('--days <n>', `or: how many days it lasts, 1 to ${MAX_EXCEPTION_DAYS} (default 30)`, parseDays)
     .option('--incident <id>', "except exactly this incident's ways in (default: the bucket's ways in now)")
     .addOption(
       new Option('--access <level>', 'only the read or write ways in')
@@ -181,8 +218,8 @@ shows the registry as it is after each command).`,
     .option('--by <name>', 'who rolls back (default: your user name)')
     .option(
       '--exception-days <n>',
-      'how long the exception for the restored exposure lasts (default: configuration, 7)',
-      (v) => Number.parseInt(v, 10),
+      `how long the exception for the restored exposure lasts, 1 to ${MAX_EXCEPTION_DAYS} days (default: configuration, 7)`,
+      parseDays,
     )
     .option('--force', 'undo the fix even if the bucket changed since; the changes made since are kept')
     .option('--state <dir>', 'the state folder', '.s3-exposure')

@@ -5,6 +5,7 @@ import { readBucketSnapshot } from '../../tasks/classify-exposure/read-snapshot.
 import { BucketAccessSnapshotSchema, type Vector } from '../../tasks/shared/contracts.js';
 import { InvalidInputError } from '../../tasks/shared/errors.js';
 import { type ExceptionEntry, ExceptionEntrySchema } from '../../tasks/shared/exceptions.js';
+import { exceptionItemId } from '../../tasks/shared/store/dynamo-incident-store.js';
 import { describeIssues } from '../../tasks/shared/validation.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
@@ -92,11 +93,27 @@ export async function addException(options: AddExceptionOptions, write: (t: stri
   await withState(options.state, (environment) => addTo(environment, options, write));
 }
 
+/**
+ * Refuses an id the registry already holds: the store keys entries by id, so adding it again
+ * would silently replace someone's exception. Checked before the bucket is read, so a refused
+ * command leaves nothing behind, not even a call in the sandbox's log.
+ */
+async function refuseTakenId(environment: LocalEnvironment, id: string): Promise<void> {
+  const entries = await environment.store.listExceptions();
+  if (entries.some((entry) => exceptionItemId(entry) === id)) {
+    throw new InvalidInputError(
+      `--id ${id}: the registry already holds an exception ${id} (remove it first, or choose another id)`,
+    );
+  }
+}
+
 async function addTo(
   environment: LocalEnvironment,
   options: AddExceptionOptions,
   write: (t: string) => void,
 ): Promise<void> {
+  const id = options.id ?? `exc-${randomUUID().slice(0, 8)}`;
+  await refuseTakenId(environment, id);
   const access = options.access ?? 'all';
   const vectors = (await vectorsFor(environment, options)).filter(
     (v) => access === 'all' || v.access === access,
@@ -113,7 +130,7 @@ async function addTo(
     throw new InvalidInputError(`--expires ${options.expires} is not a date`);
   const owner = options.owner ?? userInfo().username;
   const entry = ExceptionEntrySchema.parse({
-    id: options.id ?? `exc-${randomUUID().slice(0, 8)}`,
+    id,
     bucket: options.bucket,
     vectors,
     owner,

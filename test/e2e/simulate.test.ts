@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/s3-exposure.js', import.meta.url));
@@ -280,6 +280,91 @@ describe('s3-exposure simulate: input and state hygiene', () => {
     expect(stderr).toMatch(
       /error: 1 execution did not succeed:\n {2}[0-9a-f-]{36} FAILED in RemediateExposure: BackupFailedError \(could not write the backup/,
     );
+  });
+});
+
+describe('s3-exposure exceptions and rollback: flags refused before anything is touched', () => {
+  let state: string;
+  let before: Record<string, string>;
+
+  beforeAll(() => {
+    state = stateAfterOneRun();
+    before = stateFiles(state);
+  });
+
+  const addArgs = (dir = state) => [
+    'exceptions',
+    'add',
+    '--state',
+    dir,
+    '--bucket',
+    'acme-public-assets',
+    '--reason',
+    'public website',
+  ];
+
+  it.each(['-5', 'abc', '0', '366', '1.5'])(
+    'rollback refuses --exception-days %s with exit 2, naming the flag',
+    (days) => {
+      const { code, stdout, stderr } = run([
+        'rollback',
+        '--incident',
+        'inc-any',
+        '--state',
+        state,
+        '--exception-days',
+        days,
+      ]);
+
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`option '--exception-days <n>' argument '${days}' is invalid`);
+      expect(stateFiles(state)).toEqual(before);
+    },
+  );
+
+  it.each([
+    ['a past date', '2020-01-01'],
+    ['a date that does not exist', '2031-02-30'],
+    ['words', 'next tuesday'],
+    ['a time without its zone', '2031-06-30T18:00:00'],
+  ])('exceptions add refuses --expires with %s, exit 2, naming the flag', (_case, expires) => {
+    const { code, stdout, stderr } = run([...addArgs(), '--expires', expires]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`option '--expires <date>' argument '${expires}' is invalid`);
+    expect(stateFiles(state)).toEqual(before);
+  });
+
+  it.each(['-5', 'abc'])('exceptions add refuses --days %s with exit 2, naming the flag', (days) => {
+    const { code, stderr } = run([...addArgs(), '--days', days]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(`option '--days <n>' argument '${days}' is invalid`);
+    expect(stateFiles(state)).toEqual(before);
+  });
+
+  it('exceptions add refuses --expires together with --days', () => {
+    const { code, stderr } = run([...addArgs(), '--expires', '2031-06-30', '--days', '10']);
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/option '--expires <date>' cannot be used with option '--days <n>'/);
+  });
+
+  it('exceptions add refuses an id the registry holds, keeping the first entry and the state folder', () => {
+    const other = stateAfterOneRun();
+    const first = run([...addArgs(other), '--id', 'exc-site']);
+    expect(first.code, first.stderr).toBe(0);
+    const afterFirst = stateFiles(other);
+
+    const again = run([...addArgs(other), '--id', 'exc-site', '--reason', 'another reason']);
+
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('error: --id exc-site: the registry already holds an exception exc-site');
+    expect(stateFiles(other)).toEqual(afterFirst);
+    const listed = JSON.parse(run(['exceptions', 'list', '--state', other, '--json']).stdout);
+    expect(listed.map((row: { entry: { reason: string } }) => row.entry.reason)).toEqual(['public website']);
   });
 });
 
