@@ -126,11 +126,22 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
 
+/**
+ * The records of a `.jsonl` file of the state folder, each checked against `schema`.
+ *
+ * @throws InvalidInputError naming the file and the line that is not JSON or not a record.
+ */
 async function readJsonLines<T>(file: string, schema: z.ZodType<T>): Promise<T[]> {
   if (!existsSync(file)) return [];
   const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim() !== '');
   return lines.map((line, index) => {
-    const parsed = schema.safeParse(JSON.parse(line));
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new InvalidInputError(`${file} line ${index + 1} is not JSON`, [], { cause: error });
+    }
+    const parsed = schema.safeParse(value);
     if (!parsed.success) throw new InvalidInputError(`${file} line ${index + 1} is not a valid record`);
     return parsed.data;
   });

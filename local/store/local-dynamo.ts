@@ -13,7 +13,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { ResponderError } from '../../tasks/shared/errors.js';
+import { InvalidInputError, ResponderError } from '../../tasks/shared/errors.js';
 import { PARTITION_KEY, SORT_KEY } from '../../tasks/shared/store/table.js';
 
 /** Another process works on the same state folder: LevelDB allows one at a time. */
@@ -39,6 +39,36 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** A lock file as {@link lockFolder} writes it: the holder's process id on one line. */
+const LOCK_CONTENT = /^[1-9]\d*\n?$/;
+
+/**
+ * The process id in the lock file `file` of the state folder `dir`, or null when the file went
+ * away meanwhile (its holder let the folder go). The holder creates the file and then writes its
+ * id, so an empty file is read again for a moment.
+ *
+ * @throws InvalidInputError naming the file when it holds anything else: it is not a lock this
+ * tool wrote, and taking it over could break whoever did.
+ */
+async function lockHolder(file: string, dir: string): Promise<number | null> {
+  for (let attempt = 0; ; attempt++) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    if (LOCK_CONTENT.test(text)) return Number.parseInt(text, 10);
+    if (text !== '' || attempt >= 20) {
+      throw new InvalidInputError(
+        `${file} is not a lock this tool wrote (a process id is expected, it holds ${JSON.stringify(text.slice(0, 40))}); if no s3-exposure command is using ${dir}, delete it`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * Takes the state folder for this process, or says clearly who has it. A lock left by a process
  * that is gone (killed mid-run) is taken over.
@@ -54,8 +84,8 @@ async function lockFolder(dir: string): Promise<() => Promise<void>> {
       return () => rm(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(pid) && isRunning(pid)) {
+      const pid = await lockHolder(file, dir);
+      if (pid !== null && isRunning(pid)) {
         const who = pid === process.pid ? 'this process already' : `process ${pid}`;
         throw new StateFolderInUseError(
           `state folder ${dir} is in use (${who} has it open); wait for it to finish, or use another --state folder`,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -365,6 +365,37 @@ describe('s3-exposure exceptions and rollback: flags refused before anything is 
     expect(stateFiles(other)).toEqual(afterFirst);
     const listed = JSON.parse(run(['exceptions', 'list', '--state', other, '--json']).stdout);
     expect(listed.map((row: { entry: { reason: string } }) => row.entry.reason)).toEqual(['public website']);
+  });
+});
+
+describe('s3-exposure with a corrupt state folder', () => {
+  let base: string;
+
+  beforeAll(() => {
+    base = stateAfterOneRun();
+  });
+
+  it.each([
+    ['world.json', 'is not JSON', '{"accountId": ', 'is not JSON'],
+    ['world.json', 'breaks the world schema', '{"accountId": "12"}', 'is not a valid world: accountId'],
+    ['store.lock', 'holds no process id', 'garbage\n', 'is not a lock this tool wrote'],
+    ['calls.jsonl', 'has a line that is not JSON', 'xx\n', 'line 1 is not JSON'],
+  ])('exits 2 naming %s when it %s', (name, _case, content, problem) => {
+    const state = temp();
+    cpSync(base, state, { recursive: true });
+    writeFileSync(join(state, name), content);
+
+    const { code, stdout, stderr } = run([
+      'simulate',
+      '--event',
+      'events/irrelevant-get-object.json',
+      '--state',
+      state,
+    ]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`error: ${join(state, name)} ${problem}`);
   });
 });
 

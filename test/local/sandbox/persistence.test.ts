@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -52,6 +52,36 @@ describe('the state folder', () => {
 
   it('refuses a folder without a world', async () => {
     await expect(SandboxAccount.load(join(stateDir, 'missing'))).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it('names world.json when it is not JSON', async () => {
+    await testSandbox().save(stateDir);
+    await writeFile(join(stateDir, 'world.json'), '{"accountId": ');
+
+    await expect(SandboxAccount.load(stateDir)).rejects.toThrow(
+      `${join(stateDir, 'world.json')} is not JSON`,
+    );
+  });
+
+  it('names world.json and the field when it breaks the world schema', async () => {
+    await testSandbox().save(stateDir);
+    await writeFile(join(stateDir, 'world.json'), '{"accountId": "12"}');
+
+    await expect(SandboxAccount.load(stateDir)).rejects.toThrow(
+      `${join(stateDir, 'world.json')} is not a valid world: accountId:`,
+    );
+  });
+
+  it('names the call log and the line that is not JSON', async () => {
+    const sandbox = testSandbox();
+    await sandbox.clients().s3.send(new GetBucketPolicyCommand({ Bucket: 'acme-reports' }));
+    await sandbox.save(stateDir);
+    await appendFile(join(stateDir, 'calls.jsonl'), 'xx\n');
+
+    const loading = SandboxAccount.load(stateDir);
+
+    await expect(loading).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(loading).rejects.toThrow(`${join(stateDir, 'calls.jsonl')} line 2 is not JSON`);
   });
 
   it('keeps its own copy of the world it starts from', () => {

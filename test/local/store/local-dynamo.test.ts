@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../../local/paths.js';
 import { ensureTable, startLocalDynamo } from '../../../local/store/local-dynamo.js';
+import { InvalidInputError } from '../../../tasks/shared/errors.js';
 import { DynamoIncidentStore } from '../../../tasks/shared/store/dynamo-incident-store.js';
 import { makeIncident } from '../../support/incidents.js';
 import { openState, tempStateDir } from '../../workflow/support.js';
@@ -58,6 +59,25 @@ describe('the local DynamoDB in a state folder', () => {
 
     await expect(other).rejects.toMatchObject({ stderr: expect.stringMatching(/state folder .* is in use/) });
     expect(await held.store.listIncidents()).toHaveLength(1);
+  });
+
+  it('refuses a lock file that holds no process id, naming it, and leaves it in place', async () => {
+    const dir = await tempStateDir();
+    const lock = join(dir, 'store.lock');
+    await writeFile(lock, 'garbage\n');
+
+    const opening = startLocalDynamo({ dir });
+
+    await expect(opening).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(opening).rejects.toThrow(`${lock} is not a lock this tool wrote`);
+    expect(await readFile(lock, 'utf8')).toBe('garbage\n');
+  });
+
+  it('refuses a lock file that stays empty, as one its writer never finished', async () => {
+    const dir = await tempStateDir();
+    await writeFile(join(dir, 'store.lock'), '');
+
+    await expect(startLocalDynamo({ dir })).rejects.toThrow(/store\.lock is not a lock this tool wrote/);
   });
 
   it('takes over a lock left by a process that is gone', async () => {
