@@ -1,6 +1,16 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { type BucketAccessSnapshotInput, BucketAccessSnapshotSchema } from '../shared/contracts.js';
+import { errorName } from '../shared/aws-errors.js';
+import {
+  type BucketAccessSnapshotInput,
+  BucketAccessSnapshotSchema,
+  type PublicAccessBlock,
+} from '../shared/contracts.js';
 import { InvalidInputError, ResponderError } from '../shared/errors.js';
 
 /** The backup could not be written: nothing is changed without one. */
@@ -41,9 +51,47 @@ function parseLocation(location: string): { bucket: string; key: string } {
   return { bucket: match[1], key: match[2] };
 }
 
+const BLOCK_PUBLIC_ACCESS_FLAGS: readonly (keyof PublicAccessBlock)[] = [
+  'BlockPublicAcls',
+  'IgnorePublicAcls',
+  'BlockPublicPolicy',
+  'RestrictPublicBuckets',
+];
+
+/**
+ * Why the evidence bucket is not private, or null when it is. A backup holds a bucket's whole
+ * access configuration; written to a public bucket, it would tell anyone how to get in. Private
+ * here means all four of the bucket's own Block Public Access flags on, as the stack (and the
+ * sandbox) create it: those alone keep any policy or ACL from making it public. The account's
+ * flags are not read: this task has no S3 Control client, and the bucket should not depend on them.
+ *
+ * @throws BackupFailedError when S3 will not say.
+ */
+async function whyNotPrivate(s3: S3Client, bucket: string, accountId: string): Promise<string | null> {
+  let flags: Partial<PublicAccessBlock> | undefined;
+  try {
+    const answer = await s3.send(
+      new GetPublicAccessBlockCommand({ Bucket: bucket, ExpectedBucketOwner: accountId }),
+    );
+    flags = answer.PublicAccessBlockConfiguration;
+  } catch (error) {
+    if (errorName(error) === 'NoSuchPublicAccessBlockConfiguration') {
+      return 'it has no Block Public Access configuration';
+    }
+    throw new BackupFailedError(
+      `could not check that the evidence bucket ${bucket} is private: ${errorName(error) ?? String(error)}; the backup was not written and nothing was changed`,
+      { cause: error },
+    );
+  }
+  const off = BLOCK_PUBLIC_ACCESS_FLAGS.filter((flag) => flags?.[flag] !== true);
+  if (off.length === 0) return null;
+  return `Block Public Access ${off.join(', ')} ${off.length === 1 ? 'is' : 'are'} off`;
+}
+
 /**
  * Writes the backup to the evidence bucket (one object per backup, never overwritten) and
- * returns its location. Any failure is a BackupFailedError: the caller changes nothing.
+ * returns its location, after checking that the bucket is private. Any failure, and an evidence
+ * bucket that is not private, is a BackupFailedError: the caller changes nothing.
  */
 export async function writeBackup(
   s3: S3Client,
@@ -56,6 +104,12 @@ export async function writeBackup(
     now: Date;
   },
 ): Promise<string> {
+  const problem = await whyNotPrivate(s3, input.evidenceBucket, input.accountId);
+  if (problem !== null) {
+    throw new BackupFailedError(
+      `the evidence bucket ${input.evidenceBucket} is not private (${problem}): the backup was not written and nothing was changed`,
+    );
+  }
   const takenAt = input.now.toISOString();
   const key = `backups/${input.snapshot.bucket}/${input.incidentId}/${takenAt.replaceAll(':', '-')}.json`;
   const backup: Backup = {

@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -85,8 +91,17 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
+const ALL_ON = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
+
 beforeEach(() => {
   s3Mock.reset();
+  // The evidence bucket as the stack creates it: all four Block Public Access flags on.
+  s3Mock.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: ALL_ON });
   s3Mock.on(PutObjectCommand).resolves({ ETag: '"etag-1"' });
 });
 
@@ -156,6 +171,72 @@ describe('writeBackup', () => {
     s3Mock.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403));
 
     await expect(backUp()).rejects.toHaveProperty('name', 'BackupFailedError');
+  });
+
+  it("reads the evidence bucket's Block Public Access, owned by the account, before writing", async () => {
+    await backUp();
+
+    expect(s3Mock.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      'GetPublicAccessBlockCommand',
+      'PutObjectCommand',
+    ]);
+    expect(s3Mock.commandCalls(GetPublicAccessBlockCommand)[0]?.args[0].input).toEqual({
+      Bucket: EVIDENCE,
+      ExpectedBucketOwner: OWNER_ACCOUNT,
+    });
+  });
+
+  it.each(Object.keys(ALL_ON))(
+    'writes nothing and throws BackupFailedError when the evidence bucket has %s off',
+    async (flag) => {
+      s3Mock
+        .on(GetPublicAccessBlockCommand)
+        .resolves({ PublicAccessBlockConfiguration: { ...ALL_ON, [flag]: false } });
+
+      await expect(backUp()).rejects.toBeInstanceOf(BackupFailedError);
+      expect(puts()).toEqual([]);
+    },
+  );
+
+  it('names the evidence bucket and the flags that are off when it is not private', async () => {
+    s3Mock.on(GetPublicAccessBlockCommand).resolves({
+      PublicAccessBlockConfiguration: { ...ALL_ON, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+    });
+
+    await expect(backUp()).rejects.toThrow(
+      `the evidence bucket ${EVIDENCE} is not private (Block Public Access BlockPublicPolicy, RestrictPublicBuckets are off): the backup was not written and nothing was changed`,
+    );
+  });
+
+  it('writes nothing when the evidence bucket has no Block Public Access configuration', async () => {
+    s3Mock.on(GetPublicAccessBlockCommand).rejects(s3Error('NoSuchPublicAccessBlockConfiguration', 404));
+
+    await expect(backUp()).rejects.toThrow(
+      `the evidence bucket ${EVIDENCE} is not private (it has no Block Public Access configuration)`,
+    );
+    expect(puts()).toEqual([]);
+  });
+
+  it('writes nothing when an answer without a configuration comes back', async () => {
+    s3Mock.on(GetPublicAccessBlockCommand).resolves({});
+
+    await expect(backUp()).rejects.toBeInstanceOf(BackupFailedError);
+    expect(puts()).toEqual([]);
+  });
+
+  it('writes nothing, keeping the cause, when S3 will not say whether the evidence bucket is private', async () => {
+    const refusal = s3Error('AccessDenied', 403);
+    s3Mock.on(GetPublicAccessBlockCommand).rejects(refusal);
+
+    const error = await failureOf(backUp());
+
+    expect(error).toBeInstanceOf(BackupFailedError);
+    expect(error).toHaveProperty('cause', refusal);
+    expect(error).toHaveProperty(
+      'message',
+      `could not check that the evidence bucket ${EVIDENCE} is private: AccessDenied; the backup was not written and nothing was changed`,
+    );
+    expect(puts()).toEqual([]);
   });
 
   it("keeps S3's error as the cause", async () => {
