@@ -52,11 +52,12 @@ export const classifyExposureTask = defineTask(
     const clients = deps.clientsFor(region);
 
     const keys = keysOf([...(open?.events ?? []), ...events]);
-    let scanTruncated = false;
+    let scanGap: string | undefined;
     if (events.some((e) => UNCOVERS_OBJECT_ACLS.has(e.eventName)) && limits.objectScanLimit > 0) {
       const scan = await listObjectKeys(clients.s3, { bucket, accountId, limit: limits.objectScanLimit });
       for (const key of scan.keys) keys.add(key);
-      scanTruncated = scan.truncated;
+      // A listing cut short by an error names that error; one stopped at the limit, the limit.
+      if (scan.truncated) scanGap = scan.error ?? SCAN_LIMIT;
     }
     const raw = await readBucketSnapshot(clients, {
       accountId,
@@ -64,8 +65,8 @@ export const classifyExposureTask = defineTask(
       objectKeys: [...keys],
       objectAclConcurrency: limits.objectAclConcurrency,
     });
-    if (scanTruncated)
-      raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: SCAN_LIMIT }];
+    if (scanGap !== undefined)
+      raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: scanGap }];
     const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`));
 
     const [exceptions, incidents] = await Promise.all([

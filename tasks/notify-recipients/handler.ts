@@ -26,10 +26,13 @@ export const notifyRecipients = defineTask(
         findingProblem: problem,
       },
     );
-    // An exposure that keeps coming back is the operators' problem too: something re-applies it.
-    const to = incident.escalation
-      ? [...new Set([...state.config.recipients.email, ...state.config.operators.email])]
-      : state.config.recipients.email;
+    // The operators hear it too when something of theirs is broken: an exposure that keeps coming
+    // back (something re-applies it), or a finding Security Hub would not take (other than "not enabled").
+    const findingBroken = findingError !== undefined && findingError.Error !== 'SecurityHubNotEnabledError';
+    const to =
+      incident.escalation || findingBroken
+        ? [...new Set([...state.config.recipients.email, ...state.config.operators.email])]
+        : state.config.recipients.email;
     await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
 
     let updated: Incident = {

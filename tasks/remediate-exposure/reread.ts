@@ -28,6 +28,9 @@ export async function rereadIncidentBucket(
     bucket: incident.bucket,
     objectKeys: incidentKeys(incident),
     objectAclConcurrency,
+    // Just before acting, a throttled read is retried by the state machine rather than taken as
+    // a gap: a gap would block the fix (RemediationBlockedError) where a retry lets it go ahead.
+    transientFailures: 'throw',
   });
   const snapshot = parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${incident.bucket}`);
   return { raw, snapshot, verdict: classifyExposure(snapshot) };

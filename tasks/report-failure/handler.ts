@@ -1,13 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ErrorInfoSchema, ResponderConfigSchema } from '../shared/contracts.js';
+import { chooseMode } from '../shared/config.js';
+import {
+  ErrorInfoSchema,
+  type Incident,
+  IncidentSchema,
+  type ResponderConfig,
+  ResponderConfigSchema,
+  type Trigger,
+  TriggerSchema,
+} from '../shared/contracts.js';
 import { ResponderError } from '../shared/errors.js';
 import { bucketConsoleUrl, buildFailureFinding, executionConsoleUrl } from '../shared/findings/finding.js';
 import { importFindings } from '../shared/findings/security-hub.js';
+import { sha256Hex } from '../shared/hash.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
 import { sendEmail } from '../shared/messages/email.js';
 import { failureNotice } from '../shared/messages/messages.js';
-import { withHistory } from '../shared/state-access.js';
+import { incidentEventOf, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
 import type { TaskDeps } from '../shared/task-deps.js';
 
@@ -24,6 +35,9 @@ const InputSchema = z.object({
   executionId: z.string().min(1),
   state: z.looseObject({
     error: ErrorInfoSchema.optional(),
+    /** A failed alert or finding update that the response went on past (WasEveryoneTold?). */
+    notifyError: ErrorInfoSchema.optional(),
+    markError: ErrorInfoSchema.optional(),
     config: ResponderConfigSchema.optional(),
     trigger: z
       .looseObject({ bucket: z.string().nullable(), accountId: z.string(), region: z.string() })
@@ -49,16 +63,84 @@ async function attempt(what: string, work: () => Promise<unknown>): Promise<{ ok
   }
 }
 
+/**
+ * The record of a bucket the responder could not assess: no verdict could be made, so nothing
+ * is known to be public or private (MEDIUM, "could not fully assess"), and the response FAILED,
+ * which the next event or the sweep answers again.
+ */
+export function unassessedIncident(input: {
+  readonly bucket: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly executionId: string;
+  readonly error: string;
+  readonly trigger: Trigger | null;
+  readonly config: ResponderConfig;
+  readonly now: Date;
+}): Incident {
+  const at = input.now.toISOString();
+  const why = `${input.error}: the response failed before the bucket could be assessed`;
+  const chosen = chooseMode(input.config, input.bucket, 'MEDIUM');
+  return IncidentSchema.parse({
+    incidentId: `inc-${at.slice(0, 10).replaceAll('-', '')}-${randomUUID().slice(0, 8)}`,
+    bucket: input.bucket,
+    accountId: input.accountId,
+    region: input.region,
+    status: 'OPEN',
+    closedReason: null,
+    response: 'FAILED',
+    events: input.trigger ? [incidentEventOf(input.trigger)] : [],
+    verdict: {
+      bucket: input.bucket,
+      policyPublic: false,
+      aclPublic: false,
+      effectivelyPublic: false,
+      publicRead: false,
+      publicWrite: false,
+      crossAccount: false,
+      vectors: [],
+      latent: [],
+      reasons: [],
+      mitigations: [],
+      unknown: [{ part: 'bucket', why }],
+      severity: 'MEDIUM',
+      fingerprint: sha256Hex(`unassessed:${input.accountId}:${input.bucket}`),
+    },
+    mode: chosen.mode,
+    modeReason: chosen.reason,
+    macie: null,
+    decision: null,
+    remediation: null,
+    findingId: null,
+    timings: {
+      eventTime: input.trigger?.eventTime ?? at,
+      detectedAt: at,
+      notifiedAt: null,
+      containedAt: null,
+    },
+    previousIncidentId: null,
+    executionId: input.executionId,
+    history: [{ at, what: `could not assess: ${why}` }],
+  });
+}
+
+/**
+ * Leaves a record the SOC sees: the open incident's response is FAILED (answered again by the
+ * next event or the sweep), or, when the failure came before any incident, a new one that says
+ * the bucket could not be assessed. Then the lease is given up, with its waiting events.
+ */
 async function recordOnIncident(
   deps: TaskDeps,
-  bucket: string,
-  executionId: string,
-  error: string,
+  failure: Omit<Parameters<typeof unassessedIncident>[0], 'now'> & { readonly bucket: string },
 ): Promise<void> {
+  const { bucket, executionId, error } = failure;
+  const now = deps.clock.now();
   const open = await deps.store.getOpenIncident(bucket);
-  if (open && open.executionId === executionId) {
+  if (!open) {
+    await deps.store.putIncident(unassessedIncident({ ...failure, now }));
+  } else if (open.executionId === executionId) {
     await deps.store.putIncident(
-      withHistory({ ...open, response: 'FAILED' }, deps.clock.now(), `response failed: ${error}`),
+      withHistory({ ...open, response: 'FAILED' }, now, `response failed: ${error}`),
     );
   }
   await deps.store.abandonLease(bucket, executionId);
@@ -74,7 +156,9 @@ export const reportFailure = defineTask(
   InputSchema,
   async ({ executionId, state }, deps) => {
     const config = state.config ?? deps.config;
-    const error = state.error ?? { Error: 'UnknownError', Cause: 'the failed state gave no error' };
+    const error = state.error ??
+      state.notifyError ??
+      state.markError ?? { Error: 'UnknownError', Cause: 'the failed state gave no error' };
     const bucket = state.trigger?.bucket ?? null;
     const accountId = state.trigger?.accountId ?? deps.accountId;
     const region = state.trigger?.region ?? deps.region;
@@ -100,16 +184,29 @@ export const reportFailure = defineTask(
       execution: executionConsoleUrl(config.consoleBaseUrl, deps.region, executionId),
       bucket: bucket ? bucketConsoleUrl(config.consoleBaseUrl, region, bucket) : null,
     };
-    const email = await attempt('operators notified', () =>
+    // A bucket that may be public is the SOC's business whatever broke: they hear it with the operators.
+    const to = bucket
+      ? [...new Set([...config.recipients.email, ...config.operators.email])]
+      : config.operators.email;
+    const email = await attempt(bucket ? 'recipients and operators notified' : 'operators notified', () =>
       sendEmail(deps.clients.ses, {
         from: config.sender,
-        to: config.operators.email,
+        to,
         ...failureNotice({ executionId, bucket, error, links }),
       }),
     );
+    const trigger = TriggerSchema.safeParse(state.trigger);
     const record = bucket
-      ? await attempt('incident marked FAILED and lease given up', () =>
-          recordOnIncident(deps, bucket, executionId, error.Error),
+      ? await attempt('incident recorded as FAILED and lease given up', () =>
+          recordOnIncident(deps, {
+            bucket,
+            accountId,
+            region,
+            executionId,
+            error: error.Error,
+            trigger: trigger.success ? trigger.data : null,
+            config,
+          }),
         )
       : { ok: true, what: 'no bucket to record on' };
     if (!finding.ok && !email.ok) {

@@ -545,8 +545,12 @@ export const WorkflowStateSchema = z.strictObject({
   accountEvent: z.record(z.string(), z.unknown()).optional(),
   /** Written by the ASL: ClassifyExposure's Catch of BucketNotFoundError. */
   bucketGone: ErrorInfoSchema.optional(),
-  /** Written by the ASL: WriteFinding's Catch (Security Hub not enabled); the alert says so. */
+  /** Written by the ASL: WriteFinding's Catch (Security Hub failed or not enabled); the alert says so. */
   findingError: ErrorInfoSchema.optional(),
+  /** Written by the ASL: NotifyRecipients' Catch. The response goes on; the execution ends in ReportFailure. */
+  notifyError: ErrorInfoSchema.optional(),
+  /** Written by the ASL: MarkFindingNotified's Catch. The response goes on; the execution ends in ReportFailure. */
+  markError: ErrorInfoSchema.optional(),
   /** Written by the ASL: the Catch of every Task, for ReportFailure. */
   error: ErrorInfoSchema.optional(),
   /** Written by the ASL: ReportFailure's own Catch, when nobody could be told. */

@@ -45,10 +45,10 @@ function aslErrorNames(): Set<string> {
 }
 
 /**
- * Errors no Retry or Catch names: the state machine's catch-all sends them to ReportFailure,
- * which writes the failure finding and tells the operators. Each with why that is right.
+ * Errors no Retry or Catch names: a catch-all takes them, to ReportFailure (which writes the
+ * failure finding and tells the operators), or on past a side channel that failed. Each with why.
  */
-const ROUTED_TO_REPORT_FAILURE: Record<string, string> = {
+const CAUGHT_BY_CATCH_ALL: Record<string, string> = {
   InvalidInputError: 'a malformed state or configuration is a fault of the deployment',
   MalformedEventError: 'an event that cannot be read: reported with the event',
   MissingBucketError: 'an event that names no bucket: reported with the event',
@@ -61,8 +61,10 @@ const ROUTED_TO_REPORT_FAILURE: Record<string, string> = {
   RemediationBlockedError: 'the bucket could not be fully read before acting',
   EmailRejectedError: 'SES refused the alert for good',
   NoRecipientsError: 'nobody to send the alert to',
-  FindingImportError: 'Security Hub refused the finding',
-  FindingUpdateError: 'Security Hub refused an update',
+  FindingImportError:
+    'Security Hub refused the finding: the alert goes out and says so, to the operators too',
+  FindingUpdateError: 'Security Hub refused an update: the response goes on, then ReportFailure',
+  SecurityHubNotEnabledError: 'WriteFinding goes on to the alert, which says so',
   FailureNotReportedError: "ReportFailure's own last resort: the execution fails (an alarm's job)",
   BucketRegionUnknownError: 'a CLI error (classify --bucket), not thrown by a task',
 };
@@ -119,16 +121,16 @@ describe('named errors', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('are each routed by the ASL or listed as going to ReportFailure, with a reason', async () => {
+  it('are each routed by the ASL or listed as caught by a catch-all, with a reason', async () => {
     const routed = aslErrorNames();
     const unrouted = [...(await errorClasses()).keys()].filter(
-      (name) => !routed.has(name) && !(name in ROUTED_TO_REPORT_FAILURE),
+      (name) => !routed.has(name) && !(name in CAUGHT_BY_CATCH_ALL),
     );
     expect(unrouted).toEqual([]);
   });
 
-  it('listed as going to ReportFailure are errors that still exist', async () => {
+  it('listed as caught by a catch-all are errors that still exist', async () => {
     const classes = await errorClasses();
-    expect(Object.keys(ROUTED_TO_REPORT_FAILURE).filter((name) => !classes.has(name))).toEqual([]);
+    expect(Object.keys(CAUGHT_BY_CATCH_ALL).filter((name) => !classes.has(name))).toEqual([]);
   });
 });

@@ -13,6 +13,16 @@ const text = readFileSync(new URL('../../statemachine/exposure-response.asl.json
 const raw = JSON.parse(text) as { Comment?: string; States: Record<string, Record<string, unknown>> };
 const states = Object.entries(raw.States);
 
+/**
+ * Tasks whose failure must not stop the response: the alert never waits on Security Hub, and
+ * containment never waits on email or a finding update.
+ */
+const GOES_ON_PAST_FAILURE: Record<string, { resultPath: string; next: string }> = {
+  WriteFinding: { resultPath: '$.findingError', next: 'NotifyRecipients' },
+  NotifyRecipients: { resultPath: '$.notifyError', next: 'WasTheFindingWritten?' },
+  MarkFindingNotified: { resultPath: '$.markError', next: 'WhichResponseMode?' },
+};
+
 describe('statemachine/exposure-response.asl.json', () => {
   it('is valid ASL once substituted, checked on a clone (asl-validator changes its input)', () => {
     const result = validate(structuredClone(loadDefinition('us-east-1', '111122223333')));
@@ -63,13 +73,18 @@ describe('statemachine/exposure-response.asl.json', () => {
         }),
       );
       expect(retry, name).toContainEqual(
-        expect.objectContaining({ ErrorEquals: ['AwsTransientError', 'ConcurrentUpdateError', 'TaskInProgressError'] }),
+        expect.objectContaining({
+          ErrorEquals: ['AwsTransientError', 'ConcurrentUpdateError', 'TaskInProgressError'],
+        }),
       );
     }
   });
 
   it('routes every unhandled Task error to ReportFailure, and ReportFailure to a Fail state', () => {
-    for (const [name, state] of states.filter(([n, s]) => s.Type === 'Task' && n !== 'ReportFailure')) {
+    const sideChannels = Object.keys(GOES_ON_PAST_FAILURE);
+    for (const [name, state] of states.filter(
+      ([n, s]) => s.Type === 'Task' && n !== 'ReportFailure' && !sideChannels.includes(n),
+    )) {
       const catchAll = (state.Catch as Array<{ ErrorEquals: string[]; Next: string }>).at(-1);
       expect(catchAll, name).toEqual(
         expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'ReportFailure' }),
@@ -77,6 +92,25 @@ describe('statemachine/exposure-response.asl.json', () => {
     }
     expect(raw.States.ReportFailure?.Next).toBe('ExecutionFailed');
     expect(raw.States.ExecutionFailed?.Type).toBe('Fail');
+  });
+
+  it('goes on past a failed finding or alert, keeping the error, and ends in ReportFailure when one failed', () => {
+    for (const [name, { resultPath, next }] of Object.entries(GOES_ON_PAST_FAILURE)) {
+      const catches = raw.States[name]?.Catch as Array<{
+        ErrorEquals: string[];
+        ResultPath: string;
+        Next: string;
+      }>;
+      expect(catches.at(-1), name).toEqual({
+        ErrorEquals: ['States.ALL'],
+        ResultPath: resultPath,
+        Next: next,
+      });
+    }
+    const told = JSON.stringify(raw.States['WasEveryoneTold?']);
+    expect(told).toContain('$.notifyError');
+    expect(told).toContain('$.markError');
+    expect(raw.States['DidMoreEventsJoin?']?.Default).toBe('WasEveryoneTold?');
   });
 
   it('sets a timeout on every Task (the local engine would default to 60 s, AWS to a year)', () => {

@@ -243,6 +243,7 @@ describe('remediation', () => {
       'CloseIncident',
       'ReleaseLease',
       'DidMoreEventsJoin?',
+      'WasEveryoneTold?',
       'ResponseComplete',
     ]);
     expect(execution?.incident).toMatchObject({
@@ -279,10 +280,11 @@ describe('remediation', () => {
     const path = execution?.path ?? [];
     expect(path.filter((s) => s === 'RemediateExposure')).toHaveLength(2);
     expect(path.filter((s) => s === 'NotifyRecipients')).toHaveLength(2);
-    expect(path.slice(-4)).toEqual([
+    expect(path.slice(-5)).toEqual([
       'CloseIncident',
       'ReleaseLease',
       'DidMoreEventsJoin?',
+      'WasEveryoneTold?',
       'ResponseComplete',
     ]);
     const first = execution?.incident?.history.find((h) => h.what.startsWith('remediation applied'));
@@ -315,7 +317,10 @@ describe('remediation', () => {
       'ReportFailure',
       'ExecutionFailed',
     ]);
-    expect(simulation.result.outbox.map((m) => m.to)).toContain('cloud-ops@example.com');
+    // The failure notice goes to the SOC and the operators in one message.
+    expect(simulation.result.outbox.map((m) => m.to)).toContainEqual(
+      expect.stringContaining('cloud-ops@example.com'),
+    );
     expect(execution?.incident?.response).toBe('FAILED');
   });
 
@@ -346,6 +351,7 @@ describe('remediation', () => {
       'CloseIncident',
       'ReleaseLease',
       'DidMoreEventsJoin?',
+      'WasEveryoneTold?',
       'ResponseComplete',
     ]);
     expect(execution?.incident?.closedReason).toBe('REMEDIATED');

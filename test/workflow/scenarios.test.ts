@@ -236,25 +236,90 @@ describe('workflow scenarios', () => {
     expect(acl.map((c) => c.outcome)).toEqual(['SlowDown', 'SlowDown', 'ok']);
   });
 
-  it('a lasting service failure is retried by the state machine, then reported: never a silent stop', async () => {
+  it('a part that stays unreadable (GetBucketPolicy failing for good): reported, naming the part, the SOC alerted', async () => {
     const simulation = await run([sampleEvent('put-bucket-policy-public')], {
       world: world((w) => {
         w.faults.push({ service: 's3', operation: 'GetBucketPolicy', error: 'InternalError', times: 1000 });
       }),
     });
     const [execution] = simulation.result.executions;
+    expect(execution?.path).toEqual(PATHS.reported);
+    // GetBucketPolicyStatus still answers, and AWS's word is that the policy is public: HIGH.
+    expect(execution?.incident?.verdict).toMatchObject({
+      severity: 'HIGH',
+      unknown: expect.arrayContaining([{ part: 'bucketPolicy', why: 'InternalError: could not be read' }]),
+    });
+    expect(simulation.result.outbox.map((m) => [m.to, m.subject])).toEqual([
+      ['soc@example.com', expect.stringMatching(/^\[HIGH\]/)],
+    ]);
+  });
+
+  it('a lone NoSuchBucket among the reads is not "bucket deleted": the incident stays open, no all-clear', async () => {
+    const stateDir = await tempStateDir();
+    await run([sampleEvent('put-bucket-policy-public')], { stateDir });
+    const environment = await openState(stateDir);
+    environment.sandbox.world.faults.push({
+      service: 's3',
+      operation: 'GetBucketTagging',
+      error: 'NoSuchBucket',
+      times: 1,
+    });
+    await environment.close();
+
+    const { result } = await run([sampleEvent('put-bucket-acl-canned', onBucket('acme-public-assets'))], {
+      stateDir,
+    });
+
+    const [execution] = result.executions;
+    expect(execution?.path).not.toContain('MarkBucketDeleted');
+    expect(execution?.incident).toMatchObject({ status: 'OPEN' });
+    expect(result.outbox.map((m) => m.subject)).not.toContainEqual(expect.stringMatching(/Resolved/));
+  });
+
+  it('every read failing for good: retried, then the SOC and the operators hear the bucket could not be assessed', async () => {
+    const reads = [
+      'GetBucketPolicy',
+      'GetBucketPolicyStatus',
+      'GetBucketAcl',
+      'GetPublicAccessBlock',
+      'GetBucketOwnershipControls',
+      'GetBucketWebsite',
+      'GetBucketTagging',
+    ];
+    const simulation = await run([sampleEvent('put-bucket-policy-public')], {
+      world: world((w) => {
+        for (const operation of reads)
+          w.faults.push({ service: 's3', operation, error: 'InternalError', times: 1000 });
+      }),
+    });
+    const [execution] = simulation.result.executions;
     expect(execution?.status).toBe('FAILED');
     expect(execution?.path.filter((s) => s === 'ClassifyExposure').length).toBeGreaterThan(1);
     expect(execution?.path.slice(-2)).toEqual(['ReportFailure', 'ExecutionFailed']);
+    // An incident the SOC sees: could not be assessed, response FAILED (answered again later).
+    expect(execution?.incident).toMatchObject({
+      status: 'OPEN',
+      response: 'FAILED',
+      verdict: { severity: 'MEDIUM', unknown: [expect.objectContaining({ part: 'bucket' })] },
+    });
     expect(simulation.result.outbox).toEqual([
-      expect.objectContaining({ to: 'cloud-ops@example.com', subject: expect.stringMatching(/failed/i) }),
+      expect.objectContaining({
+        to: expect.stringContaining('soc@example.com'),
+        subject: expect.stringMatching(/failed on acme-public-assets/),
+      }),
     ]);
-    // The lease was given up: once the service is back, the next event is answered at once.
+    expect(simulation.result.outbox[0]?.to).toContain('cloud-ops@example.com');
+    // The lease was given up and the response counts as unanswered: once S3 is back, the next
+    // event answers it at once, with an alert.
     const environment = await openState(simulation.stateDir);
     environment.sandbox.world.faults.length = 0;
     await environment.close();
     const next = await run([sampleEvent('put-bucket-policy-public')], { stateDir: simulation.stateDir });
     expect(next.result.executions[0]?.path).toEqual(PATHS.reported);
+    expect(next.result.executions[0]?.incident).toMatchObject({
+      response: 'NOTIFIED',
+      verdict: { severity: 'HIGH' },
+    });
   });
 
   it('an account-level Block Public Access removal fans out: one execution per bucket that becomes public', async () => {

@@ -75,7 +75,7 @@ describe('event storms', () => {
     const joined = environment.runner.executions.find((e) => e !== owner);
     expect(joined?.path).toEqual(PATHS.joined);
     expect(owner.path).toEqual([
-      ...PATHS.reported.slice(0, -1),
+      ...PATHS.reported.slice(0, -2),
       'ClassifyExposure',
       'IsTheBucketPublic?',
       'WriteFinding',
@@ -85,6 +85,7 @@ describe('event storms', () => {
       'WhichResponseMode?',
       'ReleaseLease',
       'DidMoreEventsJoin?',
+      'WasEveryoneTold?',
       'ResponseComplete',
     ]);
     const [incident] = await environment.store.listIncidents();

@@ -77,7 +77,7 @@ const OWN = [
   'ClassifyExposure',
   'IsTheBucketPublic?',
 ];
-const END = ['ReleaseLease', 'DidMoreEventsJoin?', 'ResponseComplete'];
+const END = ['ReleaseLease', 'DidMoreEventsJoin?', 'WasEveryoneTold?', 'ResponseComplete'];
 const REPORT = ['WriteFinding', 'NotifyRecipients', 'WasTheFindingWritten?'];
 
 /** The paths of the workflow, by name, as the scenarios expect them. */

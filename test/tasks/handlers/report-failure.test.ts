@@ -10,6 +10,7 @@ import {
   EXECUTION_B,
   makeDeps,
   OPERATOR,
+  RECIPIENT,
   readEvent,
   registeredState,
   type TestDeps,
@@ -72,14 +73,34 @@ describe('reportFailure', () => {
     ]);
   });
 
-  it('emails the operators, with the cause summarised and no trace', async () => {
+  it('emails the SOC and the operators about a bucket that may be public, with the cause summarised and no trace', async () => {
     await report();
 
     const emails = sentEmails();
-    expect(emails).toEqual([expect.objectContaining({ Destination: { ToAddresses: [OPERATOR] } })]);
+    expect(emails).toEqual([
+      expect.objectContaining({ Destination: { ToAddresses: [RECIPIENT, OPERATOR] } }),
+    ]);
     const text = emails[0]?.Content?.Simple?.Body?.Text?.Data ?? '';
     expect(text).toContain('the classifier broke');
     expect(text).not.toContain('at classify');
+  });
+
+  it('records a bucket it failed on before any incident as could not be assessed, response FAILED', async () => {
+    await report();
+
+    const [incident] = await deps.store.listIncidents();
+    expect(incident).toMatchObject({
+      bucket: BUCKET,
+      status: 'OPEN',
+      response: 'FAILED',
+      executionId: EXECUTION_A,
+      verdict: {
+        severity: 'MEDIUM',
+        effectivelyPublic: false,
+        unknown: [expect.objectContaining({ part: 'bucket' })],
+      },
+      events: [expect.objectContaining({ eventName: 'PutBucketPolicy' })],
+    });
   });
 
   it("marks this execution's open incident FAILED", async () => {
@@ -121,8 +142,8 @@ describe('reportFailure', () => {
     await expect(report()).resolves.toMatchObject({
       failureReport: [
         'failure finding written',
-        'operators notified',
-        'incident marked FAILED and lease given up',
+        'recipients and operators notified',
+        'incident recorded as FAILED and lease given up',
       ],
     });
   });
@@ -136,8 +157,8 @@ describe('reportFailure', () => {
     expect(output).toMatchObject({
       failureReport: [
         'failure finding written failed (TooManyRequestsException: Rate exceeded)',
-        'operators notified',
-        'incident marked FAILED and lease given up',
+        'recipients and operators notified',
+        'incident recorded as FAILED and lease given up',
       ],
     });
   });
