@@ -33,7 +33,7 @@ function outcome(simulation: SimulationRun) {
       events: i.events.length,
       remediated: i.remediation?.verified ?? null,
     })),
-    findings: result.world.securityHubFindings.map((f) => [f.Workflow?.Status, f.RecordState]),
+    findings: result.world.securityHubFindings.map((f) => [JSON.stringify(f.Workflow), f.RecordState]),
     outbox: result.outbox.map((m) => [m.to, m.subject]),
     writes: environment.sandbox.calls
       .filter((c) => c.outcome === 'ok' && SIDE_EFFECTS.test(c.operation))
