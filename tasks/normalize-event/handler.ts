@@ -10,6 +10,9 @@ const InputSchema = z.object({ event: z.unknown(), executionId: z.string().min(1
 /** An execution started by an account-level fan-out carries the bucket it is about. */
 const FanOutSchema = z.object({ fanOut: z.object({ bucket: z.string().min(3), region: z.string().min(1) }) });
 
+/** The code an event from an account this deployment does not cover is recorded under. */
+export const NOT_COVERED = 'AccountNotCovered';
+
 function isOwnChange(trigger: Trigger, ownRoleArns: readonly string[]): boolean {
   const { arn, sessionIssuerArn } = trigger.actor;
   return ownRoleArns.some((own) => own === sessionIssuerArn || own === arn);
@@ -49,6 +52,23 @@ export const normalizeEvent = defineTask(
         intake: {
           kind: 'ignore',
           reason: `failed call (${parsed.errorCode}): recorded as an attempt, nothing changed`,
+        },
+        trigger,
+      } satisfies WorkflowState;
+    }
+    const covered = deps.config.accounts.length > 0 ? deps.config.accounts : [deps.accountId];
+    if (!covered.includes(trigger.accountId)) {
+      // Recorded where the SOC can find it, but never an incident: the bucket is not ours to judge.
+      await deps.store.recordAttempt(
+        trigger.bucket ?? `account:${trigger.accountId}`,
+        incidentEventOf(trigger),
+        NOT_COVERED,
+      );
+      return {
+        ...base,
+        intake: {
+          kind: 'ignore',
+          reason: `event from account ${trigger.accountId}, which this deployment does not cover (${covered.join(', ')}): refused and recorded`,
         },
         trigger,
       } satisfies WorkflowState;

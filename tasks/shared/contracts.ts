@@ -366,6 +366,11 @@ export const ResponderConfigSchema = z.strictObject({
     .default({ default: 'notify', bySeverity: {}, byBucket: {} }),
   /** Our own roles: changes they make are the responder's, and never start a response. */
   ownRoleArns: z.array(z.string().startsWith('arn:')).default([]),
+  /**
+   * The accounts this deployment answers for; empty means the responder's own account. An event
+   * from any other account is refused and recorded, never turned into an incident.
+   */
+  accounts: z.array(z.string().regex(/^\d{12}$/, 'a 12-digit account ID')).default([]),
   exceptions: z
     .strictObject({
       /** Honour exceptions declared by bucket tag (off: whoever can make a bucket public can usually tag it). */

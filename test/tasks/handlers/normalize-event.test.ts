@@ -1,8 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { normalizeEvent } from '../../../tasks/normalize-event/handler.js';
 import { EXECUTION_A, eventFor, makeDeps, OWN_ROLE, readEvent, stateFor, type TestDeps } from './support.js';
 
 let deps: TestDeps;
+
+/** The sample public-policy event, as another account's CloudTrail would deliver it. */
+function fromAccount(account: string) {
+  const event = z
+    .looseObject({ detail: z.looseObject({}) })
+    .parse(readEvent('put-bucket-policy-public.json'));
+  return { ...event, account, detail: { ...event.detail, recipientAccountId: account } };
+}
 
 beforeEach(async () => {
   deps = await makeDeps();
@@ -56,6 +65,30 @@ describe('normalizeEvent', () => {
         },
       },
     ]);
+  });
+
+  it('refuses an event from an account this deployment does not cover, and records it', async () => {
+    const foreign = fromAccount('999988887777');
+
+    const state = await normalizeEvent({ event: foreign, executionId: EXECUTION_A }, deps);
+
+    expect(state.intake).toEqual({
+      kind: 'ignore',
+      reason:
+        'event from account 999988887777, which this deployment does not cover (111122223333): refused and recorded',
+    });
+    expect(await deps.store.listAttempts()).toEqual([
+      expect.objectContaining({ bucket: 'acme-public-assets', errorCode: 'AccountNotCovered' }),
+    ]);
+  });
+
+  it('answers events of every account the configuration names', async () => {
+    const multi = await makeDeps({ config: { accounts: ['111122223333', '999988887777'] } });
+    const other = fromAccount('999988887777');
+
+    const state = await normalizeEvent({ event: other, executionId: EXECUTION_A }, multi);
+
+    expect(state.intake.kind).toBe('exposure');
   });
 
   it("ignores a change made through the responder's own role, recognised by its session issuer", async () => {
