@@ -212,7 +212,13 @@ export const reportFailure = defineTask(
     if (!finding.ok && !email.ok) {
       throw new FailureNotReportedError(`could not report the failure: ${finding.what}; ${email.what}`);
     }
-    return { ...state, failureReport: [finding.what, email.what, record.what] };
+    // The Fail state that follows names this error and cause (ErrorPath/CausePath want text).
+    const cause = typeof error.Cause === 'string' ? error.Cause : JSON.stringify(error.Cause ?? '');
+    return {
+      ...state,
+      error: { Error: error.Error, Cause: cause },
+      failureReport: [finding.what, email.what, record.what],
+    };
   },
 );
 

@@ -112,7 +112,11 @@ describe('workflow scenarios', () => {
       const simulation = await run([event]);
       const [execution] = simulation.result.executions;
       expect(execution).toMatchObject({ path: PATHS.malformed, status: 'FAILED', incident: null });
-      expect(simulation.records[0]?.error?.Error).toBe('ResponseFailed');
+      // The execution fails with the real error, as the console and the alarm show it.
+      expect(simulation.records[0]?.error).toMatchObject({
+        Error: expect.stringMatching(/^(MalformedEventError|MissingBucketError)$/),
+        Cause: expect.stringContaining('errorMessage'),
+      });
       const failureFindings = simulation.result.world.securityHubFindings.filter((f) =>
         f.Types?.some((t) => t.startsWith('Software and Configuration Checks')),
       );
