@@ -4,8 +4,9 @@
  * see what earlier ones did. One process at a time may open a state folder.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { evidenceBucketName } from '../tasks/remediate-exposure/backup.js';
 import type { AwsClients } from '../tasks/shared/aws-clients.js';
 import { type Clock, systemClock } from '../tasks/shared/clock.js';
@@ -16,6 +17,7 @@ import { storedTaskRuns } from '../tasks/shared/store/task-runs.js';
 import { TASK_HANDLERS } from './handlers.js';
 import { type RunnerOptions, type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
+import { type DescribedExecution, onDescribeExecution } from './sandbox/sfn.js';
 import { emptyBucket, type WorldInput } from './sandbox/world.js';
 import { ensureTable, type LocalDynamo, startLocalDynamo } from './store/local-dynamo.js';
 
@@ -145,6 +147,8 @@ export class LocalEnvironment {
     sandbox.onStartExecution((request) => {
       void runner.start(JSON.parse(request.input), request.name);
     });
+    // Step Functions' DescribeExecution (the sweep asks whether a lease's holder still runs).
+    onDescribeExecution(sandbox, (arn) => describeLocalExecution(runner, options.stateDir, arn));
     return new LocalEnvironment(options.stateDir, sandbox, store, runner, deps, dynamo);
   }
 
@@ -176,6 +180,50 @@ export class LocalEnvironment {
       }
     })();
     return this.#closed;
+  }
+}
+
+/** The part of a saved execution (executions/<name>.json) that DescribeExecution answers with. */
+const SavedExecutionSchema = z.object({
+  executionId: z.string(),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']),
+  startedAt: z.iso.datetime(),
+  stoppedAt: z.iso.datetime().nullable(),
+});
+
+/**
+ * An execution of this process, or one an earlier command saved in the state folder. Only one
+ * process at a time opens a state folder, so an execution of another process has ended; one
+ * whose record is missing or unreadable (its process died before saving) does not exist, as
+ * Step Functions says of an execution it does not know.
+ */
+async function describeLocalExecution(
+  runner: WorkflowRunner,
+  stateDir: string,
+  arn: string,
+): Promise<DescribedExecution | null> {
+  const record =
+    runner.executions.find((e) => e.executionId === arn) ?? (await savedExecution(stateDir, arn));
+  if (!record) return null;
+  return {
+    status: record.status,
+    startDate: new Date(record.startedAt),
+    ...(record.stoppedAt ? { stopDate: new Date(record.stoppedAt) } : {}),
+  };
+}
+
+async function savedExecution(
+  stateDir: string,
+  arn: string,
+): Promise<z.infer<typeof SavedExecutionSchema> | null> {
+  const name = arn.split(':').at(-1) ?? '';
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) return null;
+  try {
+    const text = await readFile(join(stateDir, 'executions', `${name}.json`), 'utf8');
+    const saved = SavedExecutionSchema.safeParse(JSON.parse(text));
+    return saved.success && saved.data.executionId === arn ? saved.data : null;
+  } catch {
+    return null;
   }
 }
 

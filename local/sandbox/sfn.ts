@@ -1,15 +1,53 @@
 /**
  * Step Functions StartExecution: hands the execution to the workflow runner that registered
  * itself with `SandboxAccount.onStartExecution`, and answers as Step Functions does, at once.
+ * DescribeExecution: answers from the lookup registered with {@link onDescribeExecution} (the
+ * local environment's runner and saved executions), so the sweep can ask whether a lease's
+ * holder still runs.
  */
-import type { StartExecutionCommandInput, StartExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import type {
+  DescribeExecutionCommandInput,
+  DescribeExecutionCommandOutput,
+  ExecutionStatus,
+  StartExecutionCommandInput,
+  StartExecutionCommandOutput,
+} from '@aws-sdk/client-sfn';
 import { AwsApiError } from './aws-error.js';
 import { type Answer, type OperationTable, operation } from './operations.js';
+import type { World } from './world.js';
 
 /** arn:aws:states:<region>:<account>:stateMachine:<name> */
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})$/;
+/** arn:aws:states:<region>:<account>:execution:<state machine>:<execution name> */
+const EXECUTION_ARN =
+  /^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):execution:([A-Za-z0-9_-]{1,80}):([^:]{1,80})$/;
 /** Execution names: 1 to 80 characters, without whitespace or the punctuation Step Functions forbids. */
 const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
+
+/** What DescribeExecution tells about one execution. */
+export interface DescribedExecution {
+  readonly status: ExecutionStatus;
+  readonly startDate: Date;
+  /** Absent while it runs. */
+  readonly stopDate?: Date;
+}
+
+/** Finds an execution by its ARN; null when there is none. */
+export type ExecutionLookup = (
+  executionArn: string,
+) => DescribedExecution | null | Promise<DescribedExecution | null>;
+
+/**
+ * The lookup of each sandbox, by its world (one object for the life of a sandbox). Kept here
+ * rather than on the operation context, which has no slot for it: DescribeExecution is the only
+ * operation that needs to see the runner's executions.
+ */
+const lookups = new WeakMap<World, ExecutionLookup>();
+
+/** Registers where DescribeExecution finds the executions of `sandbox` (the local environment does). */
+export function onDescribeExecution(sandbox: { readonly world: World }, lookup: ExecutionLookup): void {
+  lookups.set(sandbox.world, lookup);
+}
 
 const startExecution = operation(
   async (input: StartExecutionCommandInput, ctx): Promise<Answer<StartExecutionCommandOutput>> => {
@@ -37,5 +75,28 @@ const startExecution = operation(
   },
 );
 
+const describeExecution = operation(
+  async (input: DescribeExecutionCommandInput, ctx): Promise<Answer<DescribeExecutionCommandOutput>> => {
+    const arn = input.executionArn ?? '';
+    const match = EXECUTION_ARN.exec(arn);
+    if (match === null) throw new AwsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
+    const [, region, account, machine, name] = match;
+    const lookup = account === ctx.world.accountId ? lookups.get(ctx.world) : undefined;
+    const found = lookup ? await lookup(arn) : null;
+    if (found === null) throw new AwsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return {
+      executionArn: arn,
+      stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:${machine}`,
+      name,
+      status: found.status,
+      startDate: found.startDate,
+      ...(found.stopDate ? { stopDate: found.stopDate } : {}),
+    };
+  },
+);
+
 /** Step Functions operations by command name. */
-export const SFN_OPERATIONS: OperationTable = { StartExecution: startExecution };
+export const SFN_OPERATIONS: OperationTable = {
+  StartExecution: startExecution,
+  DescribeExecution: describeExecution,
+};
