@@ -3,12 +3,51 @@ import type { Trigger, WorkflowState } from '../shared/contracts.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { incidentEventOf } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
-import { parseExposureEvent } from './parse-event.js';
+import { type ParsedEvent, parseExposureEvent } from './parse-event.js';
 
 const InputSchema = z.object({ event: z.unknown(), executionId: z.string().min(1) });
 
 /** An execution started by an account-level fan-out carries the bucket it is about. */
 const FanOutSchema = z.object({ fanOut: z.object({ bucket: z.string().min(3), region: z.string().min(1) }) });
+
+/**
+ * An execution started by the sweep (tasks/sweep) carries the bucket it found unanswered and why:
+ * its event was lost, or its response failed, so the sweep stands in as the trigger.
+ */
+const SweepSchema = z.object({
+  sweep: z.object({
+    bucket: z.string().min(3),
+    region: z.string().min(1),
+    accountId: z.string().min(1),
+    sweepId: z.string().min(1).max(128),
+    reason: z.string().min(1).max(500),
+  }),
+});
+
+/** A sweep's trigger: the whole bucket, now, by the sweep; the classifier re-reads it as for any event. */
+function sweepTrigger(sweep: z.infer<typeof SweepSchema>['sweep'], now: Date): Trigger {
+  const { bucket, region, accountId, sweepId } = sweep;
+  return {
+    eventID: `sweep/${sweepId}/${bucket}`,
+    eventName: 'Sweep',
+    eventTime: now.toISOString(),
+    accountId,
+    region,
+    bucket,
+    keys: [],
+    actor: {
+      type: 'S3ExposureSweep',
+      arn: null,
+      principalId: `s3-exposure-sweep/${sweepId}`,
+      accountId,
+      sessionIssuerArn: null,
+    },
+    sourceIp: null,
+    userAgent: null,
+    scope: 'bucket',
+    requested: { publicAcl: false },
+  };
+}
 
 /** The code an event from an account this deployment does not cover is recorded under. */
 export const NOT_COVERED = 'AccountNotCovered';
@@ -28,7 +67,10 @@ export const normalizeEvent = defineTask(
   InputSchema,
   async ({ event, executionId }, deps): Promise<WorkflowState> => {
     const base = { executionId, config: deps.config };
-    const parsed = parseExposureEvent(event);
+    const sweep = SweepSchema.safeParse(event);
+    const parsed: ParsedEvent = sweep.success
+      ? { kind: 'exposure', trigger: sweepTrigger(sweep.data.sweep, deps.clock.now()) }
+      : parseExposureEvent(event);
 
     if (parsed.kind === 'irrelevant') {
       return {
@@ -105,7 +147,12 @@ export const normalizeEvent = defineTask(
     }
     return {
       ...base,
-      intake: { kind: 'exposure', reason: `${trigger.eventName} on ${trigger.bucket}` },
+      intake: {
+        kind: 'exposure',
+        reason: sweep.success
+          ? `sweep ${sweep.data.sweep.sweepId} on ${trigger.bucket}: ${sweep.data.sweep.reason}`
+          : `${trigger.eventName} on ${trigger.bucket}`,
+      },
       trigger,
     } satisfies WorkflowState;
   },

@@ -148,4 +148,71 @@ describe('normalizeEvent', () => {
 
     await expect(normalizeEvent(input, deps)).rejects.toHaveProperty('name', 'InvalidInputError');
   });
+
+  describe('an execution started by the sweep', () => {
+    const sweepInput = (change: Record<string, unknown> = {}) => ({
+      sweep: {
+        bucket: 'acme-reports',
+        region: 'eu-west-1',
+        accountId: '111122223333',
+        sweepId: 'sweep-20240514-a1',
+        reason: 'public, and no open incident (its event was lost)',
+        ...change,
+      },
+    });
+
+    it('turns it into a trigger on the whole bucket, dated now, by the sweep', async () => {
+      const state = await normalizeEvent({ event: sweepInput(), executionId: EXECUTION_A }, deps);
+
+      expect(state.trigger).toEqual({
+        eventID: 'sweep/sweep-20240514-a1/acme-reports',
+        eventName: 'Sweep',
+        eventTime: '2024-05-14T11:00:00.000Z',
+        accountId: '111122223333',
+        region: 'eu-west-1',
+        bucket: 'acme-reports',
+        keys: [],
+        actor: {
+          type: 'S3ExposureSweep',
+          arn: null,
+          principalId: 's3-exposure-sweep/sweep-20240514-a1',
+          accountId: '111122223333',
+          sessionIssuerArn: null,
+        },
+        sourceIp: null,
+        userAgent: null,
+        scope: 'bucket',
+        requested: { publicAcl: false },
+      });
+    });
+
+    it('says which sweep started it, on which bucket, and why', async () => {
+      const state = await normalizeEvent({ event: sweepInput(), executionId: EXECUTION_A }, deps);
+
+      expect(state.intake).toEqual({
+        kind: 'exposure',
+        reason: 'sweep sweep-20240514-a1 on acme-reports: public, and no open incident (its event was lost)',
+      });
+    });
+
+    it('refuses a sweep of an account this deployment does not cover, and records it', async () => {
+      const event = sweepInput({ accountId: '999988887777' });
+
+      const state = await normalizeEvent({ event, executionId: EXECUTION_A }, deps);
+
+      expect(state.intake.kind).toBe('ignore');
+      expect(await deps.store.listAttempts()).toEqual([
+        expect.objectContaining({ bucket: 'acme-reports', errorCode: 'AccountNotCovered' }),
+      ]);
+    });
+
+    it('rejects a sweep input that names no bucket as a malformed event', async () => {
+      const event = { sweep: { ...sweepInput().sweep, bucket: undefined } };
+
+      await expect(normalizeEvent({ event, executionId: EXECUTION_A }, deps)).rejects.toHaveProperty(
+        'name',
+        'MalformedEventError',
+      );
+    });
+  });
 });
