@@ -31,6 +31,7 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   InternalServiceException: 500,
   InternalServiceErrorException: 500,
   ServiceUnavailable: 503,
+  ServiceUnavailableException: 503,
   SlowDown: 503,
 };
 

@@ -40,7 +40,7 @@ export interface AssessOutput {
 
 /** Unknowns that leave the exposure not fully assessed (a deleted object is not one). */
 export function couldNotFullyAssess(verdict: ExposureVerdict): boolean {
-  return verdict.unknown.some((u) => !u.why.startsWith('NoSuchKey'));
+  return verdict.unknown.some((u) => u.kind !== 'gone');
 }
 
 /**
@@ -50,7 +50,7 @@ export function couldNotFullyAssess(verdict: ExposureVerdict): boolean {
  * statement can be named) may go ahead and be verified.
  */
 export function hasUnreadParts(verdict: ExposureVerdict): boolean {
-  return verdict.unknown.some((u) => u.part !== 'policyStatus' && !u.why.startsWith('NoSuchKey'));
+  return verdict.unknown.some((u) => u.kind === 'unread' || u.kind === 'undecided');
 }
 
 /**

@@ -78,6 +78,7 @@ function unreadParts(snapshot: BucketAccessSnapshot): Unknown[] {
   const unknown: Unknown[] = snapshot.unreadable.map(({ part, key, error }) => ({
     part,
     ...(key !== undefined ? { key } : {}),
+    kind: error === OBJECT_GONE ? 'gone' : 'unread',
     why:
       error === OBJECT_GONE
         ? 'NoSuchKey: the object no longer exists, or its multipart upload is not complete'
@@ -89,11 +90,12 @@ function unreadParts(snapshot: BucketAccessSnapshot): Unknown[] {
     snapshot.unreadable.map((u) => (u.key === undefined ? u.part : `${u.part}/${u.key}`)),
   );
   for (const part of MUST_READ) {
-    if (snapshot[part] === undefined && !named.has(part)) unknown.push({ part, why: NOT_READ_MEANS[part] });
+    if (snapshot[part] === undefined && !named.has(part))
+      unknown.push({ part, kind: 'unread', why: NOT_READ_MEANS[part] });
   }
   for (const key of snapshot.objectKeys) {
     if (snapshot.objectAcls?.[key] === undefined && !named.has(`objectAcls/${key}`)) {
-      unknown.push({ part: 'objectAcls', key, why: 'the object ACL was not read' });
+      unknown.push({ part: 'objectAcls', key, kind: 'unread', why: 'the object ACL was not read' });
     }
   }
   return unknown;
@@ -273,6 +275,7 @@ function crossAccountGrants(
   for (const grant of acls.undecided) {
     b.unknown.push({
       part: grant.target.source === 'bucketAcl' ? 'bucketAcl' : 'objectAcls',
+      kind: 'undecided',
       ...(grant.target.key !== null ? { key: grant.target.key } : {}),
       why: `${grant.why}; the owner's canonical ID is unknown, so it may be another account`,
     });
@@ -303,7 +306,7 @@ function awsOnlyPolicyGrant(snapshot: BucketAccessSnapshot, owner: Owner): Publi
 }
 
 function severityOf(b: VerdictBuilder): Severity {
-  const counts = (u: Unknown) => !u.why.startsWith(OBJECT_GONE);
+  const counts = (u: Unknown) => u.kind !== 'gone';
   if (b.vectors.some((v) => v.access === 'write')) return 'CRITICAL';
   if (b.vectors.length > 0) return 'HIGH';
   if (b.crossAccount || b.unknown.some(counts)) return 'MEDIUM';
@@ -339,6 +342,8 @@ export function classifyExposure(snapshot: BucketAccessSnapshot): ExposureVerdic
     publicGrants = [awsOnlyPolicyGrant(snapshot, owner)];
     b.unknown.push({
       part: 'policyStatus',
+      // With the policy unread there is nothing to disagree with: the policy part says it is unread.
+      kind: 'disagreement',
       why:
         snapshot.bucketPolicy === undefined
           ? 'GetBucketPolicyStatus says the policy is public, and the policy itself could not be read'
@@ -348,6 +353,7 @@ export function classifyExposure(snapshot: BucketAccessSnapshot): ExposureVerdic
     publicGrants = [];
     b.unknown.push({
       part: 'policyStatus',
+      kind: 'disagreement',
       why: `GetBucketPolicyStatus says the policy is not public; the local evaluator disagrees: ${policy.publicGrants
         .map((g) => g.why)
         .join('; ')}`,
@@ -360,7 +366,7 @@ export function classifyExposure(snapshot: BucketAccessSnapshot): ExposureVerdic
   aclVectors(b, acls, policy, settings, rpbApplies);
   crossAccountGrants(b, policy, acls, settings, rpbApplies);
   for (const delegation of policy.accessPointDelegations)
-    b.unknown.push({ part: 'bucketPolicy', why: delegation.why });
+    b.unknown.push({ part: 'bucketPolicy', kind: 'undecided', why: delegation.why });
   for (const note of policy.notes) {
     b.reasons.push({ source: 'bucketPolicy', statement: note.statement, sid: note.sid, why: note.why });
   }

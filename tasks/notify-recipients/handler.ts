@@ -1,3 +1,4 @@
+import { hasUnreadParts } from '../classify-exposure/assess.js';
 import { type Incident, type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { consoleLinks, summarizeCause } from '../shared/findings/finding.js';
 import { lambdaHandler } from '../shared/lambda.js';
@@ -27,10 +28,12 @@ export const notifyRecipients = defineTask(
       },
     );
     // The operators hear it too when something of theirs is broken: an exposure that keeps coming
-    // back (something re-applies it), or a finding Security Hub would not take (other than "not enabled").
+    // back (something re-applies it), a finding Security Hub would not take (other than "not
+    // enabled"), or a part of the bucket that could not be read.
     const findingBroken = findingError !== undefined && findingError.Error !== 'SecurityHubNotEnabledError';
+    // A part AWS would not let us read (AccessDenied, throttling, a failing service) is theirs to fix.
     const to =
-      incident.escalation || findingBroken
+      incident.escalation || findingBroken || hasUnreadParts(incident.verdict)
         ? [...new Set([...state.config.recipients.email, ...state.config.operators.email])]
         : state.config.recipients.email;
     await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });

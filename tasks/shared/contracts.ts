@@ -205,10 +205,20 @@ export const MitigationSchema = z.discriminatedUnion('kind', [
 ]);
 export type Mitigation = z.infer<typeof MitigationSchema>;
 
+/**
+ * Why something is unknown: `unread` a part AWS did not let us read (an error code), `gone` an
+ * object that no longer exists (not a gap), `undecided` read but not decidable here (an unknown
+ * owner, access point delegation), `disagreement` AWS's `policyStatus` and our reading differ
+ * (everything was read; AWS's word decides). Decisions read this, never the wording of `why`.
+ */
+export const UnknownKindSchema = z.enum(['unread', 'gone', 'undecided', 'disagreement']);
+export type UnknownKind = z.infer<typeof UnknownKindSchema>;
+
 export const UnknownSchema = z.object({
   part: z.string(),
   key: z.string().optional(),
   why: z.string(),
+  kind: UnknownKindSchema.default('unread'),
 });
 export type Unknown = z.infer<typeof UnknownSchema>;
 

@@ -192,7 +192,7 @@ describe('classifyExposure: parts still failing after the SDK retries', () => {
     );
 
     expect(booleans(verdict)).toEqual(NONE);
-    expect(verdict.unknown).toEqual([{ part: 'bucketAcl', why: 'SlowDown: could not be read' }]);
+    expect(verdict.unknown).toEqual([{ part: 'bucketAcl', why: 'SlowDown: could not be read', kind: 'unread' }]);
     expect(verdict.severity).toBe('MEDIUM');
   });
 
@@ -212,7 +212,7 @@ describe('classifyExposure: parts still failing after the SDK retries', () => {
       publicRead: true,
     });
     expect(verdict.unknown).toEqual([
-      { part: 'objectAcls', key: 'a.csv', why: 'InternalError: could not be read' },
+      { part: 'objectAcls', key: 'a.csv', why: 'InternalError: could not be read', kind: 'unread' },
     ]);
     expect(verdict.severity).toBe('HIGH');
   });
@@ -234,7 +234,7 @@ describe('classifyExposure: parts still failing after the SDK retries', () => {
       privateSnapshot({ unreadable: [{ part: 'objectAcls', error: 'AccessDenied' }] }),
     );
 
-    expect(verdict.unknown).toEqual([{ part: 'objectAcls', why: 'AccessDenied: could not be read' }]);
+    expect(verdict.unknown).toEqual([{ part: 'objectAcls', why: 'AccessDenied: could not be read', kind: 'unread' }]);
     expect(verdict.severity).toBe('MEDIUM');
   });
 });

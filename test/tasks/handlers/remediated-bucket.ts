@@ -6,12 +6,23 @@ import {
   GetBucketAclCommand,
   GetBucketPolicyCommand,
   GetBucketPolicyStatusCommand,
+  GetPublicAccessBlockCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { PolicyStatement } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_BUCKET } from '../../support/incidents.js';
 import { ALL_USERS, acl, groupGrant, OTHER_ACCOUNT, PUBLIC_READ, policy } from '../../support/snapshots.js';
-import { type Mocks, mockAccountWithoutBlockPublicAccess, mockBucket, s3Error } from './support.js';
+import {
+  ACCOUNT_ID,
+  type Mocks,
+  mockAccountWithoutBlockPublicAccess,
+  mockBucket,
+  REGION,
+  s3Error,
+} from './support.js';
+
+/** The account's evidence bucket, where backups go. */
+const EVIDENCE_BUCKET = `s3-exposure-evidence-${ACCOUNT_ID}-${REGION}`;
 
 export const BUCKET = INCIDENT_BUCKET;
 /** The objects the incident's events name: their ACLs are read again too. */
@@ -68,4 +79,13 @@ export function bucketIs(mocks: Mocks, now: BucketNow): void {
     s3.on(GetBucketPolicyStatusCommand, { Bucket: BUCKET }).rejects(s3Error('AccessDenied', 403));
   }
   s3.on(PutObjectCommand).resolves({ ETag: '"backup-etag"' });
+  // The evidence bucket is private, as the stack makes it: the backup checks that before writing.
+  s3.on(GetPublicAccessBlockCommand, { Bucket: EVIDENCE_BUCKET }).resolves({
+    PublicAccessBlockConfiguration: {
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: true,
+      RestrictPublicBuckets: true,
+    },
+  });
 }
