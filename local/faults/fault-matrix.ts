@@ -187,7 +187,15 @@ export function judge(
     JSON.stringify(f.Resources).includes(BUCKET),
   );
   const failed = execution?.status === 'FAILED';
-  const absorbed = cell.kind === 'throttled, then ok' || cell.kind === 'NoSuchBucket once';
+  const op = cell.operation;
+  // A fault the run never met (notify mode makes no backup), or one the SDK's retries or a
+  // HeadBucket answered, is absorbed: there is nothing for the operators to fix.
+  const hit =
+    op === null ||
+    run.environment.sandbox.calls.some(
+      (c) => c.service === op.service && c.operation === op.operation && c.outcome !== 'ok',
+    );
+  const absorbed = !hit || cell.kind === 'throttled, then ok' || cell.kind === 'NoSuchBucket once';
 
   if (!incident) problems.push('no incident');
   if (!socTold && !(emailBroken && findingSeen && failed)) problems.push('the SOC was not alerted');

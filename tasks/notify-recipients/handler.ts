@@ -28,9 +28,10 @@ export const notifyRecipients = defineTask(
       },
     );
     // The operators hear it too when something of theirs is broken: an exposure that keeps coming
-    // back (something re-applies it), a finding Security Hub would not take (other than "not
-    // enabled"), or a part of the bucket that could not be read.
-    const findingBroken = findingError !== undefined && findingError.Error !== 'SecurityHubNotEnabledError';
+    // back (something re-applies it), a finding Security Hub would not take, or a part of the
+    // bucket that could not be read.
+    // Security Hub refusing the finding, or not enabled at all, is the deployment's to fix.
+    const findingBroken = findingError !== undefined;
     // A part AWS would not let us read (AccessDenied, throttling, a failing service) is theirs to fix.
     const to =
       incident.escalation || findingBroken || hasUnreadParts(incident.verdict)
