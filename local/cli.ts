@@ -14,6 +14,7 @@ const commands = {
   exceptions: () => import('./commands/exceptions.js'),
   rollback: () => import('./commands/rollback.js'),
   simulate: () => import('./commands/simulate.js'),
+  sweep: () => import('./commands/sweep.js'),
 };
 
 /** Exit codes: 2 for bad input (usage, malformed files), 1 for any other failure. */
@@ -40,6 +41,17 @@ function parseDays(value: string): number {
     throw new InvalidArgumentError(`Expected a whole number of days from 1 to ${MAX_EXCEPTION_DAYS}.`);
   }
   return days;
+}
+
+/** A whole number from `min` to `max`, as --concurrency and --max-buckets take it; refused while the command line is read. */
+function wholeNumber(value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) {
+    throw new InvalidArgumentError(
+      `Expected a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}.`,
+    );
+  }
+  return n;
 }
 
 const IsoDateSchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -240,6 +252,54 @@ BucketOwnerEnforced in the way) is reported with the reason, and the command exi
       process.exitCode = await (await commands.rollback()).runRollbackCommand(options, (text) =>
         process.stdout.write(text),
       );
+    });
+
+  program
+    .command('sweep')
+    .description(
+      'Check every bucket of the account and hand the unanswered ones to the workflow: the backstop for lost events and failed responses.',
+    )
+    .option('--state <dir>', 'the state folder', '.s3-exposure')
+    .option('--world <file>', 'the account, when the state folder is empty (ignored when it holds one)')
+    .option('--config <file>', 'the responder configuration (default: samples/config.json)')
+    .option(
+      '--concurrency <n>',
+      'buckets read at once, 1 to 64 (default: the configuration, limits.objectAclConcurrency)',
+      (value: string) => wholeNumber(value, 1, 64),
+    )
+    .option(
+      '--max-buckets <n>',
+      'check at most this many buckets; the rest wait for the next sweep',
+      (value: string) => wholeNumber(value, 1, Number.MAX_SAFE_INTEGER),
+    )
+    .option('--json', 'print { sweep, executions } as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Lists every bucket (ListBuckets, paged) and reads each in its own Region, a few at a time. It starts an
+execution of the workflow for a bucket left unanswered, which then answers it as it answers an event
+(incident, finding, alert, remediation per mode):
+  stranded-events   events wait on a lease whose holder ended (Step Functions DescribeExecution) or whose
+                    lease ran out: the lease is given up first, and the new execution takes the events
+  unanswered        the open incident's response is FAILED, or PENDING with no running execution
+  no-incident       public (or not fully assessed) with no open incident: its event was lost
+  wider             public in ways the open incident does not name
+  no-longer-public  the incident is open, but the bucket is no longer public: the execution closes it
+A bucket a running execution holds is left to it. Latent exposures (masked by Block Public Access or
+Object Ownership) are reported; nothing starts for them. Executions are named after the sweep and the
+bucket, so the same sweep never starts one twice. Locally it waits for every execution it started.
+
+With --json: { "sweep": { sweepId, bucketsChecked, truncated, public, started, reclaimed, inProgress, latent,
+gone, failed, ... }, "executions": [ { bucket, reasons, executionArn, status, path, incident } ] }.
+Exit codes: 0 done, 2 bad input, 1 a bucket could not be checked or an execution did not succeed
+(after the output).
+
+Examples:
+  s3-exposure sweep --state ./state
+  s3-exposure sweep --world samples/world.json --state ./new-state --json`,
+    )
+    .action(async (options) => {
+      await (await commands.sweep()).runSweepCommand(options, (text) => process.stdout.write(text));
     });
 
   program

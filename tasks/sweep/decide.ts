@@ -46,7 +46,10 @@ export interface BucketFacts {
 export interface BucketDecision {
   /** Why an execution starts for the bucket; none starts when empty. */
   readonly reasons: SweepReason[];
-  /** Give the lease up first (as its holder), so the new execution takes it with its events. */
+  /**
+   * The lease is stranded: give it up first (as its holder), so the next registration (the new
+   * execution's, or the next event's) takes it with the events waiting on it.
+   */
   readonly reclaim: boolean;
   /** A running execution holds the bucket: it re-reads the bucket and answers what it finds. */
   readonly inProgress: boolean;
@@ -65,8 +68,9 @@ function isWider(now: readonly Vector[], recorded: readonly Vector[]): boolean {
 
 /**
  * Decides for one bucket. A running holder is left alone (it answers whatever joins it). A lease
- * is stranded when its holder has ended, or when it ran out with events waiting: it is given up,
- * and an execution starts if events wait. Then the incident: an unanswered one is answered again
+ * is stranded when its holder has ended while it still holds (or with events waiting), or when it
+ * ran out with events waiting: it is given up, and an execution starts if events wait. An ended
+ * holder's lease that ran out with nothing waiting is free already: nothing to take back. Then the incident: an unanswered one is answered again
  * (closed, if the bucket is no longer public); a public bucket with no open incident, or public
  * in new ways, is reported; an open incident on a bucket no longer public is closed. A narrower
  * exposure than the incident names starts nothing: nothing new to tell. Latent ways in never
@@ -78,9 +82,10 @@ export function decideBucket(facts: BucketFacts): BucketDecision {
   let waiting = false;
   if (lease !== null) {
     const expired = Date.parse(lease.expiresAt) <= now.getTime();
-    stranded = !lease.holderRunning || (expired && lease.pending > 0);
-    if (!stranded) return { reasons: [], reclaim: false, inProgress: true };
     waiting = lease.pending > 0;
+    if (lease.holderRunning && !(expired && waiting))
+      return { reasons: [], reclaim: false, inProgress: true };
+    stranded = waiting || !expired;
   }
   const reasons: SweepReason[] = waiting ? ['stranded-events'] : [];
   const exposed = verdict.effectivelyPublic || couldNotFullyAssess(verdict);

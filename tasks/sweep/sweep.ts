@@ -84,7 +84,7 @@ export interface SweepReport {
   readonly latent: { readonly bucket: string; readonly vectors: Vector[] }[];
   /** Deleted between the listing and the read. */
   readonly gone: string[];
-  /** Buckets that could not be checked (AWS or the store failed after retries), with the error code. */
+  /** Buckets that could not be checked or started (AWS or the store failed after retries), with the error code. */
   readonly failed: { readonly bucket: string; readonly error: string }[];
 }
 

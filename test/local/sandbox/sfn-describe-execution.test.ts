@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, InvalidArn } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { onDescribeExecution } from '../../../local/sandbox/sfn.js';
+import { openState, run, sampleEvent, tempStateDir } from '../../workflow/support.js';
 import { ACCOUNT, rejection, testSandbox } from './support.js';
 
 const EXECUTION = `arn:aws:states:us-east-1:${ACCOUNT}:execution:s3-exposure-response:exec-1`;
@@ -87,5 +88,36 @@ describe('Step Functions DescribeExecution', () => {
     );
 
     expect(error).toBeInstanceOf(InvalidArn);
+  });
+});
+
+describe('DescribeExecution in a local environment', () => {
+  it('answers an execution an earlier command saved in the state folder with its status and times', async () => {
+    const stateDir = await tempStateDir();
+    const earlier = await run([sampleEvent('put-bucket-policy-public')], { stateDir });
+    const record = earlier.records[0];
+    const environment = await openState(stateDir);
+
+    const out = await environment.deps.clients.sfn.send(
+      new DescribeExecutionCommand({ executionArn: record?.executionId }),
+    );
+
+    expect(out).toMatchObject({
+      executionArn: record?.executionId,
+      status: 'SUCCEEDED',
+      startDate: new Date(record?.startedAt ?? ''),
+      stopDate: new Date(record?.stoppedAt ?? ''),
+    });
+  });
+
+  it('answers ExecutionDoesNotExist for an execution neither run here nor saved (its process died)', async () => {
+    const environment = await openState(await tempStateDir());
+    const unknown = `arn:aws:states:us-east-1:${ACCOUNT}:execution:s3-exposure-response:never-saved`;
+
+    const error = await rejection(
+      environment.deps.clients.sfn.send(new DescribeExecutionCommand({ executionArn: unknown })),
+    );
+
+    expect(error.name).toBe('ExecutionDoesNotExist');
   });
 });

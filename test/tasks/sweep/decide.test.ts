@@ -166,6 +166,14 @@ describe('decideBucket', () => {
     });
   });
 
+  it("leaves an ended holder's lease that ran out with nothing waiting: it is free already", () => {
+    expect(decide({ lease: lease({ holderRunning: false, expiresAt: EARLIER }) })).toEqual({
+      reasons: [],
+      reclaim: false,
+      inProgress: false,
+    });
+  });
+
   it('gives every reason that holds: stranded events and an unanswered incident', () => {
     const facts = {
       verdict: PUBLIC,
