@@ -13,6 +13,7 @@ import { defineTask } from '../shared/task.js';
 import { parseOrThrow } from '../shared/validation.js';
 import { assess } from './assess.js';
 import { classifyExposure, SCAN_LIMIT } from './classify.js';
+import { handOver, roundsUsedUp } from './handover.js';
 import { listObjectKeys } from './list-objects.js';
 import { readBucketSnapshot } from './read-snapshot.js';
 
@@ -41,6 +42,7 @@ export const classifyExposureTask = defineTask(
   async (state, deps): Promise<WorkflowState> => {
     const trigger = bucketTrigger(state, 'ClassifyExposure');
     const { bucket, accountId, region } = trigger;
+    if (roundsUsedUp(state)) return handOver(deps, state, { bucket, accountId, region });
     const now = deps.clock.now();
     const { limits, timings } = state.config;
 

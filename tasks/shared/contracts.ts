@@ -426,8 +426,14 @@ export const ResponderConfigSchema = z.strictObject({
       /** Buckets an account-level Block Public Access change may fan out to. */
       fanOutBucketLimit: z.number().int().min(1).max(1_000).default(200),
       objectAclConcurrency: z.number().int().min(1).max(64).default(8),
+      /**
+       * Classifications one execution makes before it hands the bucket to a fresh execution:
+       * a script that keeps emitting events must not drive one execution toward Step Functions'
+       * limit of 25,000 history events.
+       */
+      maxRounds: z.number().int().min(2).max(200).default(20),
     })
-    .default({ objectScanLimit: 1_000, fanOutBucketLimit: 200, objectAclConcurrency: 8 }),
+    .default({ objectScanLimit: 1_000, fanOutBucketLimit: 200, objectAclConcurrency: 8, maxRounds: 20 }),
   /** Where links in messages point: the Step Functions console in AWS, the local console here. */
   consoleBaseUrl: z.url().default('https://console.aws.amazon.com'),
 });
@@ -570,6 +576,8 @@ export const WorkflowStateSchema = z.strictObject({
   error: ErrorInfoSchema.optional(),
   /** Written by the ASL: ReportFailure's own Catch, when nobody could be told. */
   reportError: ErrorInfoSchema.optional(),
+  /** Set when this execution reached `limits.maxRounds` and handed the bucket to a fresh execution. */
+  handedOver: z.object({ to: z.string(), rounds: z.number().int() }).optional(),
   /** What FanOutAccountChange did: buckets checked, executions started (the first 50 named). */
   fanOut: z
     .object({

@@ -8,6 +8,7 @@ import { LocalEnvironment } from '../../local/environment.js';
 import type { StateHandler } from '../../local/runner.js';
 import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
 import { notifyRecipients } from '../../tasks/notify-recipients/handler.js';
+import { releaseLease } from '../../tasks/release-lease/handler.js';
 import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 const STATE_LIMIT_BYTES = 256 * 1024;
@@ -157,5 +158,47 @@ describe('state size', () => {
       }
     }
     expect(largest).toBeGreaterThan(0);
+  });
+});
+
+describe('bounded loops', () => {
+  it('an execution that used up its rounds hands the bucket to a fresh execution, losing no event', async () => {
+    // Two rounds at most: every event that joins makes the owner classify again.
+    const config = { ...defaultConfig(), limits: { ...defaultConfig().limits, maxRounds: 2 } };
+    const stateDir = await tempStateDir();
+    const environmentRef: { current?: LocalEnvironment } = {};
+    const lateEvents = Array.from({ length: 3 }, () => sampleEvent('put-bucket-policy-public'));
+    let joined = 0;
+    // Each time the owner is about to let the bucket go, one more event arrives and joins it.
+    const joinThenRelease: StateHandler = async (input, deps) => {
+      const environment = environmentRef.current;
+      const late = lateEvents[joined];
+      if (environment && late) {
+        joined++;
+        await environment.runner.start(late);
+      }
+      return releaseLease(input, deps);
+    };
+    const environment = await LocalEnvironment.open({
+      stateDir,
+      world: world(),
+      config,
+      handlers: { ReleaseLease: joinThenRelease },
+    });
+    onTestFinished(() => environment.close());
+    environmentRef.current = environment;
+    const first = sampleEvent('put-bucket-policy-public');
+    applyEventToWorld(environment.sandbox, first);
+    const owner = await environment.runner.start(first);
+    await environment.runner.idle();
+
+    expect(owner.path.filter((s) => s === 'ClassifyExposure')).toHaveLength(3);
+    expect(owner.path.at(-1)).toBe('HandedOverToFreshExecution');
+    const successor = environment.runner.executions.find((e) => e.name.startsWith('handover-'));
+    expect(successor?.status).toBe('SUCCEEDED');
+    const [incident] = await environment.store.listIncidents();
+    for (const late of lateEvents)
+      expect(incident?.events.map((e) => e.eventID)).toContain(late.detail.eventID);
+    expect(await environment.store.getLease('acme-public-assets')).toBeNull();
   });
 });
