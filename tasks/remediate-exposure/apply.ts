@@ -209,6 +209,8 @@ export async function applyPlan(
   s3: S3Client,
   plan: Pick<RemediationPlan, 'actions'>,
   target: WriteTarget,
+  /** Told of each change as it lands, so a run cut short still knows what it changed. */
+  onApplied: (done: AppliedAction) => void = () => {},
 ): Promise<AppliedAction[]> {
   const ordered = plan.actions
     .map((action, index) => ({ action, index }))
@@ -219,6 +221,7 @@ export async function applyPlan(
     try {
       await sendAction(s3, targetOf(target), action);
       done.push({ action, outcome: 'applied' });
+      onApplied({ action, outcome: 'applied' });
     } catch (error) {
       if (action.kind === 'putObjectAcl' && errorName(error) === 'NoSuchKey') {
         done.push({

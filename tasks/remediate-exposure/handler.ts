@@ -99,10 +99,22 @@ export const remediateExposure = defineTask(
     };
     incident = await deps.store.putIncident(withHistory(incident, now, `backup written to ${location}`));
 
-    const applied = await applyPlan(deps.clientsFor(region).s3, plan, {
-      bucket,
-      accountId: decided.accountId,
-    });
+    const landed: string[] = [];
+    const target = { bucket, accountId: decided.accountId };
+    let applied: Awaited<ReturnType<typeof applyPlan>>;
+    try {
+      applied = await applyPlan(deps.clientsFor(region).s3, plan, target, (done) =>
+        landed.push(describeAction(done.action)),
+      );
+    } catch (error) {
+      // A fix cut short (S3 refused a change, or a call still failing after retries) is recorded
+      // change by change, so the incident, a retry and a rollback know the bucket's real state.
+      if (landed.length > 0) {
+        const what = `remediation partly applied before it stopped: ${landed.join('; ')}`;
+        await deps.store.putIncident(withHistory(incident, deps.clock.now(), what));
+      }
+      throw error;
+    }
     const done = applied.map((a) => `${a.outcome}: ${a.error ?? a.action.kind}`).join('; ');
     await deps.store.putIncident(withHistory(incident, deps.clock.now(), `remediation applied (${done})`));
     return {

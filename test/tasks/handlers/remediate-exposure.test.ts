@@ -222,6 +222,25 @@ describe('remediateExposure', () => {
     });
   });
 
+  describe('when S3 refuses a change part way through the plan', () => {
+    beforeEach(() => {
+      bucketIs({ policy: 'mixed', publicBucketAcl: true });
+      deps.mocks.s3.on(PutBucketAclCommand).rejects(s3Error('AccessDenied', 403));
+    });
+
+    it('throws RemediationApplyError', async () => {
+      await expect(remediateExposure(state, deps)).rejects.toHaveProperty('name', 'RemediationApplyError');
+    });
+
+    it('records on the incident each change that landed before it stopped', async () => {
+      await expect(remediateExposure(state, deps)).rejects.toThrow();
+
+      expect((await saved())?.history.at(-1)?.what).toMatch(
+        /^remediation partly applied before it stopped: remove policy statement/,
+      );
+    });
+  });
+
   describe('when the backup cannot be written', () => {
     beforeEach(async () => {
       bucketIs({ policy: 'mixed', publicBucketAcl: true });
