@@ -197,8 +197,14 @@ export class WorkflowRunner {
   /** One invocation's dependencies: its time left counts down from the state's TimeoutSeconds. */
   #depsFor(state: string): TaskDeps {
     const deadline = Date.now() + (this.#timeouts.get(state) ?? 60) * 1000;
-    const taskRuns = this.options.taskRuns?.(() => Math.max(0, deadline - Date.now()));
-    return { ...this.options.deps, stateMachineArn: this.stateMachineArn, ...(taskRuns ? { taskRuns } : {}) };
+    const remainingTimeMs = () => Math.max(0, deadline - Date.now());
+    const taskRuns = this.options.taskRuns?.(remainingTimeMs);
+    return {
+      ...this.options.deps,
+      stateMachineArn: this.stateMachineArn,
+      remainingTimeMs,
+      ...(taskRuns ? { taskRuns } : {}),
+    };
   }
 
   #maybeFailAfterRun(executionId: string, state: string, payload: unknown): void {

@@ -2,7 +2,7 @@ import { hasUnreadParts } from '../classify-exposure/assess.js';
 import type { Incident } from '../shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { exposureSummary } from '../shared/describe.js';
-import { ResponderError } from '../shared/errors.js';
+import { ensureTimeFor, ResponderError } from '../shared/errors.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { bucketTrigger, requireIncident, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
@@ -99,6 +99,7 @@ export const remediateExposure = defineTask(
     };
     incident = await deps.store.putIncident(withHistory(incident, now, `backup written to ${location}`));
 
+    ensureTimeFor('apply the fix', deps.remainingTimeMs);
     const landed: string[] = [];
     const target = { bucket, accountId: decided.accountId };
     let applied: Awaited<ReturnType<typeof applyPlan>>;
@@ -116,7 +117,11 @@ export const remediateExposure = defineTask(
       throw error;
     }
     const done = applied.map((a) => `${a.outcome}: ${a.error ?? a.action.kind}`).join('; ');
-    await deps.store.putIncident(withHistory(incident, deps.clock.now(), `remediation applied (${done})`));
+    // A change that landed after the task's time ran out may follow a failure report: say so.
+    const late = (deps.remainingTimeMs?.() ?? 1) <= 0 ? ' after the task had run out of time' : '';
+    await deps.store.putIncident(
+      withHistory(incident, deps.clock.now(), `remediation applied${late} (${done})`),
+    );
     return {
       ...state,
       remediation: {

@@ -85,3 +85,29 @@ export class AwsTransientError extends ResponderError {
     return new AwsTransientError(code, kind, `${code} (${kind}): ${detail}`, { cause: error });
   }
 }
+
+/**
+ * Too little of the task's time is left to start a change safely: a change that outlived the
+ * task would land after the state machine gave up on it. The state machine runs the task again,
+ * with its full time.
+ */
+export class TaskTimeRunningOutError extends ResponderError {
+  override name = 'TaskTimeRunningOutError';
+}
+
+/** How much time a task keeps in hand before it starts changing a bucket. */
+export const CHANGE_TIME_MARGIN_MS = 15_000;
+
+/** Throws TaskTimeRunningOutError when less than `marginMs` of the invocation is left. */
+export function ensureTimeFor(
+  what: string,
+  remainingTimeMs: (() => number) | undefined,
+  marginMs = CHANGE_TIME_MARGIN_MS,
+): void {
+  const left = remainingTimeMs?.();
+  if (left !== undefined && left < marginMs) {
+    throw new TaskTimeRunningOutError(
+      `${Math.round(left / 1000)} s left, too little to ${what}: nothing changed`,
+    );
+  }
+}

@@ -137,6 +137,7 @@ export function depsFor(
     region,
     partition,
     stateMachineArn: runtime.stateMachineArn,
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
     taskRuns: storedTaskRuns({
       client: runtime.dynamodb,
       tableName: runtime.store.tableName,

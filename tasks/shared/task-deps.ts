@@ -27,4 +27,6 @@ export interface TaskDeps {
    * again. Always given in AWS and by the local runner; a unit test may leave it out.
    */
   readonly taskRuns?: TaskRuns;
+  /** The invocation's time left (Lambda's context; the local runner counts down TimeoutSeconds). */
+  readonly remainingTimeMs?: () => number;
 }

@@ -74,7 +74,12 @@ describe('statemachine/exposure-response.asl.json', () => {
       );
       expect(retry, name).toContainEqual(
         expect.objectContaining({
-          ErrorEquals: ['AwsTransientError', 'ConcurrentUpdateError', 'TaskInProgressError'],
+          ErrorEquals: [
+            'AwsTransientError',
+            'ConcurrentUpdateError',
+            'TaskInProgressError',
+            'TaskTimeRunningOutError',
+          ],
         }),
       );
     }

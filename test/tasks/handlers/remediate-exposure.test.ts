@@ -222,6 +222,17 @@ describe('remediateExposure', () => {
     });
   });
 
+  describe('when too little of the task’s time is left', () => {
+    it('changes nothing and throws TaskTimeRunningOutError, for the state machine to run it again', async () => {
+      bucketIs({ policy: 'mixed', publicBucketAcl: true });
+
+      await expect(
+        remediateExposure(state, { ...deps, remainingTimeMs: () => 5_000 }),
+      ).rejects.toHaveProperty('name', 'TaskTimeRunningOutError');
+      expect(bucketWrites()).toEqual([]);
+    });
+  });
+
   describe('when S3 refuses a change part way through the plan', () => {
     beforeEach(() => {
       bucketIs({ policy: 'mixed', publicBucketAcl: true });
