@@ -251,7 +251,9 @@ describe('workflow scenarios', () => {
     // GetBucketPolicyStatus still answers, and AWS's word is that the policy is public: HIGH.
     expect(execution?.incident?.verdict).toMatchObject({
       severity: 'HIGH',
-      unknown: expect.arrayContaining([{ part: 'bucketPolicy', why: 'InternalError: could not be read', kind: 'unread' }]),
+      unknown: expect.arrayContaining([
+        { part: 'bucketPolicy', why: 'InternalError: could not be read', kind: 'unread' },
+      ]),
     });
     // A part AWS would not let us read is the operators' to fix: they get the alert too.
     expect(simulation.result.outbox.map((m) => [m.to, m.subject])).toEqual([
