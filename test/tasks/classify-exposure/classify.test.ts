@@ -192,7 +192,9 @@ describe('classifyExposure: parts still failing after the SDK retries', () => {
     );
 
     expect(booleans(verdict)).toEqual(NONE);
-    expect(verdict.unknown).toEqual([{ part: 'bucketAcl', why: 'SlowDown: could not be read', kind: 'unread' }]);
+    expect(verdict.unknown).toEqual([
+      { part: 'bucketAcl', why: 'SlowDown: could not be read', kind: 'unread' },
+    ]);
     expect(verdict.severity).toBe('MEDIUM');
   });
 
@@ -234,7 +236,9 @@ describe('classifyExposure: parts still failing after the SDK retries', () => {
       privateSnapshot({ unreadable: [{ part: 'objectAcls', error: 'AccessDenied' }] }),
     );
 
-    expect(verdict.unknown).toEqual([{ part: 'objectAcls', why: 'AccessDenied: could not be read', kind: 'unread' }]);
+    expect(verdict.unknown).toEqual([
+      { part: 'objectAcls', why: 'AccessDenied: could not be read', kind: 'unread' },
+    ]);
     expect(verdict.severity).toBe('MEDIUM');
   });
 });
