@@ -257,18 +257,45 @@ const getBucketTagging = operation(
 /** Shown for buckets whose world entry gives no creation time. */
 const UNKNOWN_CREATION = '2024-01-01T00:00:00.000Z';
 
-function listBuckets(_input: unknown, ctx: OperationContext): Answer<ListBucketsCommandOutput> {
+/** S3's most buckets per ListBuckets page, when MaxBuckets is given. */
+const MAX_BUCKETS_PER_PAGE = 10_000;
+
+/**
+ * Every bucket in name order; a page at a time when the caller gives MaxBuckets, as S3 does, with
+ * an opaque ContinuationToken (here the index of the next bucket) while more remain.
+ */
+function listBuckets(input: unknown, ctx: OperationContext): Answer<ListBucketsCommandOutput> {
   const ownerId = defaultCanonicalId(ctx.world.accountId);
+  const all = Object.entries(ctx.world.buckets)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, bucket]) => ({
+      Name: name,
+      CreationDate: new Date(bucket.createdAt ?? UNKNOWN_CREATION),
+      BucketRegion: bucketRegion(ctx.world, bucket),
+    }));
+  const page = pageOf(input);
+  if (page === null) return { Buckets: all, Owner: { ID: ownerId } };
+  const to = page.from + page.size;
   return {
-    Buckets: Object.entries(ctx.world.buckets)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, bucket]) => ({
-        Name: name,
-        CreationDate: new Date(bucket.createdAt ?? UNKNOWN_CREATION),
-        BucketRegion: bucketRegion(ctx.world, bucket),
-      })),
+    Buckets: all.slice(page.from, to),
     Owner: { ID: ownerId },
+    ...(to < all.length ? { ContinuationToken: String(to) } : {}),
   };
+}
+
+function pageOf(input: unknown): { from: number; size: number } | null {
+  if (typeof input !== 'object' || input === null) return null;
+  const max = 'MaxBuckets' in input && typeof input.MaxBuckets === 'number' ? input.MaxBuckets : undefined;
+  const token =
+    'ContinuationToken' in input && typeof input.ContinuationToken === 'string'
+      ? input.ContinuationToken
+      : undefined;
+  if (max === undefined && token === undefined) return null;
+  const from = token === undefined ? 0 : Number.parseInt(token, 10);
+  if (!Number.isInteger(from) || from < 0) {
+    throw new AwsApiError('InvalidArgument', 'The continuation token provided is incorrect');
+  }
+  return { from, size: Math.min(max ?? MAX_BUCKETS_PER_PAGE, MAX_BUCKETS_PER_PAGE) };
 }
 
 const LOCATION_CONSTRAINTS: ReadonlySet<string> = new Set(Object.values(BucketLocationConstraint));

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { z } from 'zod';
 import { sweepEnvironment } from '../../local/commands/sweep.js';
 import { defaultConfig } from '../../local/defaults.js';
 import { LocalEnvironment } from '../../local/environment.js';
@@ -318,35 +317,14 @@ describe('the sweep', () => {
   });
 });
 
-const ListBucketsPageInputSchema = z.object({
-  MaxBuckets: z.number().optional(),
-  ContinuationToken: z.string().optional(),
-});
-const ListBucketsAnswerSchema = z.looseObject({ Buckets: z.array(z.unknown()).optional() });
-
 /**
- * The sweep's own sandbox clients (the executions it starts keep the environment's), with two
- * test middlewares. S3 answers ListBuckets a page at a time (MaxBuckets, ContinuationToken); the
- * sandbox answers with every bucket at once (local/sandbox/s3-bucket.ts does not page yet), so
- * the first pages the answer as S3 does. The second counts the buckets with calls in flight.
+ * The sweep's own sandbox clients (the executions it starts keep the environment's), with a test
+ * middleware that counts the buckets with calls in flight.
  */
 function sweepClients(
   environment: LocalEnvironment,
   inFlight: { now: Map<string, number>; max: number },
 ): { clients: SandboxClients; clientsFor: (region: string) => SandboxClients } {
-  const paging: InitializeMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
-    const result = await next(args);
-    if (context.commandName !== 'ListBucketsCommand') return result;
-    const input = ListBucketsPageInputSchema.parse(args.input);
-    const all = ListBucketsAnswerSchema.parse(result.output).Buckets ?? [];
-    const from = Number(input.ContinuationToken ?? '0');
-    const to = from + (input.MaxBuckets ?? 10_000);
-    const page = {
-      Buckets: all.slice(from, to),
-      ...(to < all.length ? { ContinuationToken: String(to) } : {}),
-    };
-    return { ...result, output: { ...result.output, ...page } };
-  };
   const counting: InitializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
     const bucket = 'Bucket' in args.input && typeof args.input.Bucket === 'string' ? args.input.Bucket : null;
     if (bucket === null) return next(args);
@@ -365,7 +343,6 @@ function sweepClients(
     let clients = byRegion.get(region);
     if (!clients) {
       clients = environment.sandbox.clients({ region });
-      clients.s3.middlewareStack.add(paging, { step: 'initialize', name: 'testPaging' });
       clients.s3.middlewareStack.add(counting, { step: 'initialize', name: 'testCounting' });
       byRegion.set(region, clients);
     }
