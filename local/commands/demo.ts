@@ -225,5 +225,6 @@ export async function runDemo(
   ${stateDir}/executions/      every execution's states, inputs and outputs
   ${stateDir}/world.json       the sandbox account now, Security Hub findings included
   npx s3-exposure simulate --help    run your own events (samples in events/)
+  npx s3-exposure sweep              the backstop: check every bucket, answer what events missed
 `);
 }
