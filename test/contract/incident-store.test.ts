@@ -181,6 +181,17 @@ describe('pendingEvents and acknowledgeEvents', () => {
     });
   });
 
+  it('refuses to renew a lease given up after a failure: a task that outlived its timeout cannot take it back', async () => {
+    await register(A, 'e1');
+    await store.abandonLease(BUCKET, A);
+
+    await expect(store.pendingEvents(BUCKET, A, at(1), LEASE_SECONDS)).rejects.toHaveProperty(
+      'name',
+      'LeaseLostError',
+    );
+    await expect(register(B, 'e2', at(2))).resolves.toEqual({ role: 'owner' });
+  });
+
   it('throws LeaseLostError with no holder when the bucket has no lease', async () => {
     await expect(store.pendingEvents(BUCKET, A, T0, LEASE_SECONDS)).rejects.toMatchObject({
       name: 'LeaseLostError',

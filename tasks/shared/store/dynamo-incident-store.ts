@@ -186,10 +186,16 @@ export class DynamoIncidentStore implements IncidentStore {
     leaseSeconds: number,
   ): Promise<IncidentEvent[]> {
     try {
+      // Only a lease still in force is renewed: one given up after a failure (or run out) stays
+      // given up, so a task that outlived its timeout cannot take the bucket back.
       await this.#update(keys.lease(bucket), {
         UpdateExpression: 'SET expiresAtMs = :exp',
-        ConditionExpression: 'holder = :me',
-        ExpressionAttributeValues: { ':me': executionId, ':exp': now.getTime() + leaseSeconds * 1000 },
+        ConditionExpression: 'holder = :me AND expiresAtMs > :now',
+        ExpressionAttributeValues: {
+          ':me': executionId,
+          ':now': now.getTime(),
+          ':exp': now.getTime() + leaseSeconds * 1000,
+        },
       });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
