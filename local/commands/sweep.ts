@@ -66,7 +66,10 @@ export async function sweepEnvironment(
   const executions: SweptExecution[] = [];
   for (const started of sweep.started) {
     const record = environment.runner.executions.find((e) => e.executionId === started.executionArn);
-    const incident = await environment.store.getLatestIncident(started.bucket);
+    const incident = await environment.store.getLatestIncident({
+      accountId: sweep.accountId,
+      bucket: started.bucket,
+    });
     executions.push({
       bucket: started.bucket,
       reasons: started.reasons,

@@ -153,7 +153,10 @@ export async function runCell(cell: Cell): Promise<Verdict> {
     keepOpen: true,
   });
   try {
-    const lease = await run.environment.store.getLease(BUCKET);
+    const lease = await run.environment.store.getLease({
+      accountId: run.environment.sandbox.world.accountId,
+      bucket: BUCKET,
+    });
     return judge(cell, run, { event, leaseHeld: lease !== null && Date.parse(lease.expiresAt) > Date.now() });
   } finally {
     await run.environment.close();

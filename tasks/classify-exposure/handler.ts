@@ -42,14 +42,15 @@ export const classifyExposureTask = defineTask(
   async (state, deps): Promise<WorkflowState> => {
     const trigger = bucketTrigger(state, 'ClassifyExposure');
     const { bucket, accountId, region } = trigger;
-    if (roundsUsedUp(state)) return handOver(deps, state, { bucket, accountId, region });
+    const ref = { accountId, bucket };
+    if (roundsUsedUp(state)) return handOver(deps, state, { ...ref, region });
     const now = deps.clock.now();
     const { limits, timings } = state.config;
 
-    const events = await deps.store.pendingEvents(bucket, state.executionId, now, timings.leaseSeconds);
+    const events = await deps.store.pendingEvents(ref, state.executionId, now, timings.leaseSeconds);
     const [open, latest] = await Promise.all([
-      deps.store.getOpenIncident(bucket),
-      deps.store.getLatestIncident(bucket),
+      deps.store.getOpenIncident(ref),
+      deps.store.getLatestIncident(ref),
     ]);
     const clients = deps.clientsFor(region);
 
@@ -73,7 +74,7 @@ export const classifyExposureTask = defineTask(
 
     const [exceptions, incidents] = await Promise.all([
       deps.store.listExceptions(),
-      deps.store.listIncidents({ bucket }),
+      deps.store.listIncidents(ref),
     ]);
     const { assessment, incident } = assess({
       coverage: coverage({
@@ -107,7 +108,7 @@ export const classifyExposureTask = defineTask(
       await deps.store.putIncident({ ...incident, proposal });
     }
     await deps.store.acknowledgeEvents(
-      bucket,
+      ref,
       state.executionId,
       events.map((e) => e.eventID),
     );

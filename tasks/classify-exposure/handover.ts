@@ -23,7 +23,7 @@ export async function handOver(
 ): Promise<WorkflowState> {
   const rounds = state.round ?? 0;
   const id = `handover-${sha256Hex(state.executionId).slice(0, 16)}-${rounds}`;
-  await deps.store.abandonLease(target.bucket, state.executionId);
+  await deps.store.abandonLease(target, state.executionId);
   try {
     await deps.clients.sfn.send(
       new StartExecutionCommand({

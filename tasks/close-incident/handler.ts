@@ -52,22 +52,22 @@ export const closeIncident = defineTask(
   'CloseIncident',
   WorkflowStateSchema,
   async (state, deps): Promise<WorkflowState> => {
-    const { bucket } = bucketTrigger(state, 'CloseIncident');
+    const ref = bucketTrigger(state, 'CloseIncident');
     const now = deps.clock.now();
     // When the bucket is gone, ClassifyExposure could not record the events that brought us here.
     const events = await deps.store.pendingEvents(
-      bucket,
+      ref,
       state.executionId,
       now,
       state.config.timings.leaseSeconds,
     );
     const acknowledge = () =>
       deps.store.acknowledgeEvents(
-        bucket,
+        ref,
         state.executionId,
         events.map((e) => e.eventID),
       );
-    const found = await deps.store.getOpenIncident(bucket);
+    const found = await deps.store.getOpenIncident(ref);
     if (!found) {
       await acknowledge();
       return state;

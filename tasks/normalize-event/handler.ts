@@ -49,6 +49,9 @@ function sweepTrigger(sweep: z.infer<typeof SweepSchema>['sweep'], now: Date): T
   };
 }
 
+/** Where an account-level event's attempt is kept: it names no bucket. */
+const ACCOUNT_LEVEL = '(account)';
+
 /** The code an event from an account this deployment does not cover is recorded under. */
 export const NOT_COVERED = 'AccountNotCovered';
 
@@ -85,7 +88,7 @@ export const normalizeEvent = defineTask(
 
     if (parsed.kind === 'attempt') {
       await deps.store.recordAttempt(
-        trigger.bucket ?? `account:${trigger.accountId}`,
+        { accountId: trigger.accountId, bucket: trigger.bucket ?? ACCOUNT_LEVEL },
         incidentEventOf(trigger),
         parsed.errorCode,
       );
@@ -102,7 +105,7 @@ export const normalizeEvent = defineTask(
     if (!covered.includes(trigger.accountId)) {
       // Recorded where the SOC can find it, but never an incident: the bucket is not ours to judge.
       await deps.store.recordAttempt(
-        trigger.bucket ?? `account:${trigger.accountId}`,
+        { accountId: trigger.accountId, bucket: trigger.bucket ?? ACCOUNT_LEVEL },
         incidentEventOf(trigger),
         NOT_COVERED,
       );

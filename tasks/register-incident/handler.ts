@@ -13,7 +13,7 @@ export const registerIncident = defineTask(
   async (state, deps): Promise<WorkflowState> => {
     const trigger = bucketTrigger(state, 'RegisterIncident');
     const registration = await deps.store.register({
-      bucket: trigger.bucket,
+      ref: trigger,
       executionId: state.executionId,
       event: incidentEventOf(trigger),
       now: deps.clock.now(),

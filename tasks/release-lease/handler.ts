@@ -11,10 +11,7 @@ export const releaseLease = defineTask(
   'ReleaseLease',
   WorkflowStateSchema,
   async (state, deps): Promise<WorkflowState> => {
-    const outcome = await deps.store.releaseLease(
-      bucketTrigger(state, 'ReleaseLease').bucket,
-      state.executionId,
-    );
+    const outcome = await deps.store.releaseLease(bucketTrigger(state, 'ReleaseLease'), state.executionId);
     return { ...state, lease: { outcome } } satisfies WorkflowState;
   },
 );

@@ -133,9 +133,9 @@ async function recordOnIncident(
   deps: TaskDeps,
   failure: Omit<Parameters<typeof unassessedIncident>[0], 'now'> & { readonly bucket: string },
 ): Promise<void> {
-  const { bucket, executionId, error } = failure;
+  const { executionId, error } = failure;
   const now = deps.clock.now();
-  const open = await deps.store.getOpenIncident(bucket);
+  const open = await deps.store.getOpenIncident(failure);
   if (!open) {
     await deps.store.putIncident(unassessedIncident({ ...failure, now }));
   } else if (open.executionId === executionId) {
@@ -143,7 +143,7 @@ async function recordOnIncident(
       withHistory({ ...open, response: 'FAILED' }, now, `response failed: ${error}`),
     );
   }
-  await deps.store.abandonLease(bucket, executionId);
+  await deps.store.abandonLease(failure, executionId);
 }
 
 /**

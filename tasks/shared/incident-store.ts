@@ -16,6 +16,15 @@ export type Registration =
 
 export type ReleaseOutcome = 'released' | 'moreEvents' | 'notHeld';
 
+/**
+ * A bucket of one account. Incidents, leases, waiting events and attempts are kept by account
+ * and bucket: a bucket deleted and re-created by another account is another bucket.
+ */
+export interface BucketRef {
+  readonly accountId: string;
+  readonly bucket: string;
+}
+
 /** A bucket's lease as stored, for the CLI, the console and tests. */
 export interface LeaseView {
   readonly holder: string;
@@ -28,13 +37,14 @@ export interface LeaseView {
 
 /** A failed call (CloudTrail `errorCode`), kept as evidence: somebody tried. */
 export interface Attempt {
+  readonly accountId: string;
   readonly bucket: string;
   readonly event: IncidentEvent;
   readonly errorCode: string;
 }
 
 export interface RegisterInput {
-  readonly bucket: string;
+  readonly ref: BucketRef;
   readonly executionId: string;
   readonly event: IncidentEvent;
   readonly now: Date;
@@ -54,29 +64,29 @@ export interface IncidentStore {
    * execution reclaimed the lease meanwhile.
    */
   pendingEvents(
-    bucket: string,
+    ref: BucketRef,
     executionId: string,
     now: Date,
     leaseSeconds: number,
   ): Promise<IncidentEvent[]>;
   /** Removes events from the lease once they are recorded where they belong. */
-  acknowledgeEvents(bucket: string, executionId: string, eventIDs: readonly string[]): Promise<void>;
+  acknowledgeEvents(ref: BucketRef, executionId: string, eventIDs: readonly string[]): Promise<void>;
   /** Lets the bucket go, unless events joined since the owner last looked ("moreEvents"). */
-  releaseLease(bucket: string, executionId: string): Promise<ReleaseOutcome>;
+  releaseLease(ref: BucketRef, executionId: string): Promise<ReleaseOutcome>;
   /**
    * Gives up a lease after a failure: the events waiting on it stay, and the next event for the
    * bucket takes them over at once instead of waiting for the lease to expire.
    */
-  abandonLease(bucket: string, executionId: string): Promise<boolean>;
+  abandonLease(ref: BucketRef, executionId: string): Promise<boolean>;
   /** The bucket's lease and the events waiting on it, or null when nobody holds it. */
-  getLease(bucket: string): Promise<LeaseView | null>;
+  getLease(ref: BucketRef): Promise<LeaseView | null>;
   /** A failed call (errorCode) is kept as an attempt: evidence, not a change. */
-  recordAttempt(bucket: string, event: IncidentEvent, errorCode: string): Promise<void>;
+  recordAttempt(ref: BucketRef, event: IncidentEvent, errorCode: string): Promise<void>;
   /** Attempts recorded, oldest first; of one bucket when given. */
-  listAttempts(bucket?: string): Promise<Attempt[]>;
-  getOpenIncident(bucket: string): Promise<Incident | null>;
+  listAttempts(ref?: BucketRef): Promise<Attempt[]>;
+  getOpenIncident(ref: BucketRef): Promise<Incident | null>;
   /** The most recent incident of a bucket, open or closed. */
-  getLatestIncident(bucket: string): Promise<Incident | null>;
+  getLatestIncident(ref: BucketRef): Promise<Incident | null>;
   getIncident(incidentId: string): Promise<Incident | null>;
   /**
    * Creates (version 0) or replaces the version that was read, and returns the incident with its
@@ -84,8 +94,8 @@ export interface IncidentStore {
    * throws IncidentConflictError.
    */
   putIncident(incident: Incident): Promise<Incident>;
-  /** Incidents, oldest first; of one bucket when `bucket` is given. */
-  listIncidents(filter?: { readonly bucket?: string }): Promise<Incident[]>;
+  /** Incidents, oldest first; of one bucket when `ref` is given. */
+  listIncidents(ref?: BucketRef): Promise<Incident[]>;
   /** The exception registry as stored: entries are validated by the reader, so a malformed one is reported. */
   listExceptions(): Promise<unknown[]>;
   /** Adds or replaces an entry (by id); the world file's entries go in as they are, malformed or not. */

@@ -20,7 +20,7 @@ import { errorName, unreadableCode } from '../shared/aws-errors.js';
 import { BucketAccessSnapshotSchema, type Vector } from '../shared/contracts.js';
 import { BucketNotFoundError, ConcurrentUpdateError, InvalidInputError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hash.js';
-import type { LeaseView } from '../shared/incident-store.js';
+import type { BucketRef, LeaseView } from '../shared/incident-store.js';
 import { logger } from '../shared/logger.js';
 import type { TaskDeps } from '../shared/task-deps.js';
 import { parseOrThrow } from '../shared/validation.js';
@@ -171,7 +171,8 @@ async function start(
 async function checkBucket(deps: SweepDeps, sweepId: string, listed: ListedBucket): Promise<Outcome> {
   const bucket = listed.name;
   const region = await regionOf(deps, listed);
-  const [open, lease] = await Promise.all([deps.store.getOpenIncident(bucket), deps.store.getLease(bucket)]);
+  const ref = { accountId: deps.accountId, bucket };
+  const [open, lease] = await Promise.all([deps.store.getOpenIncident(ref), deps.store.getLease(ref)]);
   const holderRunning = lease ? await isRunning(deps.clients.sfn, lease.holder) : false;
   // The open incident's objects too, so the verdict compares with the incident's own.
   const objectKeys = [...new Set(open?.events.flatMap((e) => e.keys) ?? [])];
@@ -188,7 +189,7 @@ async function checkBucket(deps: SweepDeps, sweepId: string, listed: ListedBucke
     lease: lease ? { expiresAt: lease.expiresAt, pending: lease.pending.length, holderRunning } : null,
     now: deps.clock.now(),
   });
-  const reclaimed = decision.reclaim && lease ? await reclaim(deps, bucket, lease) : null;
+  const reclaimed = decision.reclaim && lease ? await reclaim(deps, ref, lease) : null;
   const started =
     decision.reasons.length > 0 ? await start(deps, sweepId, { bucket, region, ...decision }) : null;
   return {
@@ -208,10 +209,10 @@ async function checkBucket(deps: SweepDeps, sweepId: string, listed: ListedBucke
  */
 async function reclaim(
   deps: SweepDeps,
-  bucket: string,
+  ref: BucketRef,
   lease: LeaseView,
 ): Promise<{ holder: string; pending: number } | null> {
-  const given = await deps.store.abandonLease(bucket, lease.holder);
+  const given = await deps.store.abandonLease(ref, lease.holder);
   return given ? { holder: lease.holder, pending: lease.pending.length } : null;
 }
 

@@ -15,7 +15,7 @@ import {
   objectAclVerdict,
   objectKeys,
 } from '../support/incidents.js';
-import { freshStore, testDynamo } from '../support/store.js';
+import { bucketRef, freshStore, testDynamo } from '../support/store.js';
 
 const BUCKET = INCIDENT_BUCKET;
 const A = 'arn:aws:states:us-east-1:111122223333:execution:s3-exposure-response:exec-a';
@@ -45,17 +45,23 @@ beforeEach(async () => {
 });
 
 function register(executionId: string, eventID: string, now: Date = T0, bucket = BUCKET) {
-  return store.register({ bucket, executionId, event: event(eventID), now, leaseSeconds: LEASE_SECONDS });
+  return store.register({
+    ref: bucketRef(bucket),
+    executionId,
+    event: event(eventID),
+    now,
+    leaseSeconds: LEASE_SECONDS,
+  });
 }
 
 async function pendingIds(bucket = BUCKET): Promise<string[]> {
-  return (await store.getLease(bucket))?.pending.map((e) => e.eventID) ?? [];
+  return (await store.getLease(bucketRef(bucket)))?.pending.map((e) => e.eventID) ?? [];
 }
 
 describe('register', () => {
   it('gives a free bucket to the first execution, for leaseSeconds', async () => {
     await expect(register(A, 'e1')).resolves.toEqual({ role: 'owner' });
-    expect(await store.getLease(BUCKET)).toMatchObject({
+    expect(await store.getLease(bucketRef(BUCKET))).toMatchObject({
       holder: A,
       expiresAt: '2024-05-14T11:15:00.000Z',
       pending: [event('e1')],
@@ -66,7 +72,7 @@ describe('register', () => {
     await register(A, 'e1');
 
     await expect(register(B, 'e2', at(60))).resolves.toEqual({ role: 'joined', holder: A });
-    expect((await store.getLease(BUCKET))?.holder).toBe(A);
+    expect((await store.getLease(bucketRef(BUCKET)))?.holder).toBe(A);
     expect(await pendingIds()).toEqual(['e1', 'e2']);
   });
 
@@ -79,25 +85,25 @@ describe('register', () => {
 
   it('answers duplicate even when the first execution no longer holds the bucket', async () => {
     await register(A, 'e1');
-    await store.acknowledgeEvents(BUCKET, A, ['e1']);
-    await store.releaseLease(BUCKET, A);
+    await store.acknowledgeEvents(bucketRef(BUCKET), A, ['e1']);
+    await store.releaseLease(bucketRef(BUCKET), A);
 
     await expect(register(B, 'e1', at(60))).resolves.toEqual({ role: 'duplicate', holder: A });
-    expect(await store.getLease(BUCKET)).toBeNull();
+    expect(await store.getLease(bucketRef(BUCKET))).toBeNull();
   });
 
   it('recognises a retry of the owner, renewing the lease without a second copy of the event', async () => {
     await register(A, 'e1');
 
     await expect(register(A, 'e1', at(60))).resolves.toEqual({ role: 'owner' });
-    expect((await store.getLease(BUCKET))?.expiresAt).toBe('2024-05-14T11:16:00.000Z');
+    expect((await store.getLease(bucketRef(BUCKET)))?.expiresAt).toBe('2024-05-14T11:16:00.000Z');
     expect(await pendingIds()).toEqual(['e1']);
   });
 
   it('does not hand an event over again when a joined execution retries after the holder recorded it', async () => {
     await register(A, 'e1');
     await register(B, 'e2', at(1));
-    await store.acknowledgeEvents(BUCKET, A, ['e1', 'e2']);
+    await store.acknowledgeEvents(bucketRef(BUCKET), A, ['e1', 'e2']);
 
     await expect(register(B, 'e2', at(2))).resolves.toEqual({ role: 'joined', holder: A });
     expect(await pendingIds()).toEqual([]);
@@ -113,7 +119,7 @@ describe('register', () => {
     await register(A, 'e1');
 
     await expect(register(B, 'e2', at(LEASE_SECONDS))).resolves.toEqual({ role: 'owner' });
-    expect((await store.getLease(BUCKET))?.holder).toBe(B);
+    expect((await store.getLease(bucketRef(BUCKET)))?.holder).toBe(B);
     expect(await pendingIds()).toEqual(['e1', 'e2']);
   });
 
@@ -121,8 +127,31 @@ describe('register', () => {
     await register(A, 'e1');
 
     await expect(register(B, 'e2', T0, 'acme-logs')).resolves.toEqual({ role: 'owner' });
-    expect((await store.getLease('acme-logs'))?.holder).toBe(B);
+    expect((await store.getLease(bucketRef('acme-logs')))?.holder).toBe(B);
     expect(await pendingIds()).toEqual(['e1']);
+  });
+});
+
+describe('accounts', () => {
+  it('keeps the same bucket name of two accounts apart: leases, events and incidents', async () => {
+    const ours = bucketRef(BUCKET);
+    const theirs = bucketRef(BUCKET, '999988887777');
+    await register(A, 'e1');
+    await store.putIncident(makeIncident());
+
+    await expect(
+      store.register({
+        ref: theirs,
+        executionId: B,
+        event: event('e2'),
+        now: T0,
+        leaseSeconds: LEASE_SECONDS,
+      }),
+    ).resolves.toEqual({ role: 'owner' });
+    expect((await store.getLease(ours))?.holder).toBe(A);
+    expect((await store.getLease(theirs))?.pending.map((e) => e.eventID)).toEqual(['e2']);
+    expect(await store.getOpenIncident(theirs)).toBeNull();
+    expect((await store.getOpenIncident(ours))?.incidentId).toBe(INCIDENT_ID);
   });
 });
 
@@ -130,31 +159,33 @@ describe('pendingEvents and acknowledgeEvents', () => {
   it('returns the waiting events and renews the lease', async () => {
     await register(A, 'e1');
 
-    await expect(store.pendingEvents(BUCKET, A, at(600), LEASE_SECONDS)).resolves.toEqual([event('e1')]);
-    expect((await store.getLease(BUCKET))?.expiresAt).toBe('2024-05-14T11:25:00.000Z');
+    await expect(store.pendingEvents(bucketRef(BUCKET), A, at(600), LEASE_SECONDS)).resolves.toEqual([
+      event('e1'),
+    ]);
+    expect((await store.getLease(bucketRef(BUCKET)))?.expiresAt).toBe('2024-05-14T11:25:00.000Z');
   });
 
   it('keeps a renewed lease from being reclaimed at the first expiry', async () => {
     await register(A, 'e1');
-    await store.pendingEvents(BUCKET, A, at(600), LEASE_SECONDS);
+    await store.pendingEvents(bucketRef(BUCKET), A, at(600), LEASE_SECONDS);
 
     await expect(register(B, 'e2', at(LEASE_SECONDS))).resolves.toEqual({ role: 'joined', holder: A });
   });
 
   it('leaves the events on the lease until they are acknowledged', async () => {
     await register(A, 'e1');
-    await store.pendingEvents(BUCKET, A, T0, LEASE_SECONDS);
+    await store.pendingEvents(bucketRef(BUCKET), A, T0, LEASE_SECONDS);
 
     expect(await pendingIds()).toEqual(['e1']);
   });
 
   it('removes only the acknowledged events, so one that joined meanwhile stays', async () => {
     await register(A, 'e1');
-    const seen = await store.pendingEvents(BUCKET, A, T0, LEASE_SECONDS);
+    const seen = await store.pendingEvents(bucketRef(BUCKET), A, T0, LEASE_SECONDS);
     await register(B, 'e2', at(1));
 
     await store.acknowledgeEvents(
-      BUCKET,
+      bucketRef(BUCKET),
       A,
       seen.map((e) => e.eventID),
     );
@@ -164,9 +195,9 @@ describe('pendingEvents and acknowledgeEvents', () => {
 
   it('acknowledges the same events twice without harm (a retried task)', async () => {
     await register(A, 'e1');
-    await store.acknowledgeEvents(BUCKET, A, ['e1']);
+    await store.acknowledgeEvents(bucketRef(BUCKET), A, ['e1']);
 
-    await expect(store.acknowledgeEvents(BUCKET, A, ['e1'])).resolves.toBeUndefined();
+    await expect(store.acknowledgeEvents(bucketRef(BUCKET), A, ['e1'])).resolves.toBeUndefined();
     expect(await pendingIds()).toEqual([]);
   });
 
@@ -174,7 +205,9 @@ describe('pendingEvents and acknowledgeEvents', () => {
     await register(A, 'e1');
     await register(B, 'e2', at(LEASE_SECONDS));
 
-    await expect(store.pendingEvents(BUCKET, A, at(LEASE_SECONDS), LEASE_SECONDS)).rejects.toMatchObject({
+    await expect(
+      store.pendingEvents(bucketRef(BUCKET), A, at(LEASE_SECONDS), LEASE_SECONDS),
+    ).rejects.toMatchObject({
       name: 'LeaseLostError',
       bucket: BUCKET,
       holder: B,
@@ -183,9 +216,9 @@ describe('pendingEvents and acknowledgeEvents', () => {
 
   it('refuses to renew a lease given up after a failure: a task that outlived its timeout cannot take it back', async () => {
     await register(A, 'e1');
-    await store.abandonLease(BUCKET, A);
+    await store.abandonLease(bucketRef(BUCKET), A);
 
-    await expect(store.pendingEvents(BUCKET, A, at(1), LEASE_SECONDS)).rejects.toHaveProperty(
+    await expect(store.pendingEvents(bucketRef(BUCKET), A, at(1), LEASE_SECONDS)).rejects.toHaveProperty(
       'name',
       'LeaseLostError',
     );
@@ -193,7 +226,7 @@ describe('pendingEvents and acknowledgeEvents', () => {
   });
 
   it('throws LeaseLostError with no holder when the bucket has no lease', async () => {
-    await expect(store.pendingEvents(BUCKET, A, T0, LEASE_SECONDS)).rejects.toMatchObject({
+    await expect(store.pendingEvents(bucketRef(BUCKET), A, T0, LEASE_SECONDS)).rejects.toMatchObject({
       name: 'LeaseLostError',
       holder: null,
     });
@@ -202,7 +235,10 @@ describe('pendingEvents and acknowledgeEvents', () => {
   it('refuses an acknowledgement from an execution that does not hold the lease', async () => {
     await register(A, 'e1');
 
-    await expect(store.acknowledgeEvents(BUCKET, B, ['e1'])).rejects.toHaveProperty('name', 'LeaseLostError');
+    await expect(store.acknowledgeEvents(bucketRef(BUCKET), B, ['e1'])).rejects.toHaveProperty(
+      'name',
+      'LeaseLostError',
+    );
     expect(await pendingIds()).toEqual(['e1']);
   });
 
@@ -212,7 +248,7 @@ describe('pendingEvents and acknowledgeEvents', () => {
     // 300 events of 40 keys each: about 1.2 MB of items, more than one 1 MB query page.
     for (let i = 1; i <= 300; i++) {
       await store.register({
-        bucket: BUCKET,
+        ref: bucketRef(BUCKET),
         executionId: `${B}-${i}`,
         event: event(`e${i}`, keys),
         now: at(1),
@@ -220,7 +256,7 @@ describe('pendingEvents and acknowledgeEvents', () => {
       });
     }
 
-    const events = await store.pendingEvents(BUCKET, A, at(2), LEASE_SECONDS);
+    const events = await store.pendingEvents(bucketRef(BUCKET), A, at(2), LEASE_SECONDS);
 
     expect(events).toHaveLength(301);
     expect(events.map((e) => e.eventID).slice(0, 3)).toEqual(['e0', 'e1', 'e2']);
@@ -230,31 +266,31 @@ describe('pendingEvents and acknowledgeEvents', () => {
 describe('releaseLease', () => {
   it('releases a lease with no waiting events, freeing the bucket', async () => {
     await register(A, 'e1');
-    await store.acknowledgeEvents(BUCKET, A, ['e1']);
+    await store.acknowledgeEvents(bucketRef(BUCKET), A, ['e1']);
 
-    await expect(store.releaseLease(BUCKET, A)).resolves.toBe('released');
-    expect(await store.getLease(BUCKET)).toBeNull();
+    await expect(store.releaseLease(bucketRef(BUCKET), A)).resolves.toBe('released');
+    expect(await store.getLease(bucketRef(BUCKET))).toBeNull();
     await expect(register(B, 'e2', at(1))).resolves.toEqual({ role: 'owner' });
   });
 
   it('answers moreEvents and keeps the lease while events wait', async () => {
     await register(A, 'e1');
-    await store.acknowledgeEvents(BUCKET, A, ['e1']);
+    await store.acknowledgeEvents(bucketRef(BUCKET), A, ['e1']);
     await register(B, 'e2', at(1));
 
-    await expect(store.releaseLease(BUCKET, A)).resolves.toBe('moreEvents');
-    expect((await store.getLease(BUCKET))?.holder).toBe(A);
+    await expect(store.releaseLease(bucketRef(BUCKET), A)).resolves.toBe('moreEvents');
+    expect((await store.getLease(bucketRef(BUCKET)))?.holder).toBe(A);
   });
 
   it('answers notHeld to an execution that does not hold the lease', async () => {
     await register(A, 'e1');
 
-    await expect(store.releaseLease(BUCKET, B)).resolves.toBe('notHeld');
-    expect((await store.getLease(BUCKET))?.holder).toBe(A);
+    await expect(store.releaseLease(bucketRef(BUCKET), B)).resolves.toBe('notHeld');
+    expect((await store.getLease(bucketRef(BUCKET)))?.holder).toBe(A);
   });
 
   it('answers notHeld when the bucket has no lease', async () => {
-    await expect(store.releaseLease(BUCKET, A)).resolves.toBe('notHeld');
+    await expect(store.releaseLease(bucketRef(BUCKET), A)).resolves.toBe('notHeld');
   });
 });
 
@@ -262,7 +298,7 @@ describe('abandonLease', () => {
   it('lets the next event take the bucket at once, with the waiting events', async () => {
     await register(A, 'e1');
 
-    await expect(store.abandonLease(BUCKET, A)).resolves.toBe(true);
+    await expect(store.abandonLease(bucketRef(BUCKET), A)).resolves.toBe(true);
 
     await expect(register(B, 'e2', at(1))).resolves.toEqual({ role: 'owner' });
     expect(await pendingIds()).toEqual(['e1', 'e2']);
@@ -271,32 +307,32 @@ describe('abandonLease', () => {
   it('refuses to abandon a lease held by another execution', async () => {
     await register(A, 'e1');
 
-    await expect(store.abandonLease(BUCKET, B)).resolves.toBe(false);
+    await expect(store.abandonLease(bucketRef(BUCKET), B)).resolves.toBe(false);
     await expect(register(B, 'e2', at(1))).resolves.toEqual({ role: 'joined', holder: A });
   });
 });
 
 describe('recordAttempt', () => {
   it('records a failed call once per eventID', async () => {
-    await store.recordAttempt(BUCKET, event('e1'), 'AccessDenied');
-    await store.recordAttempt(BUCKET, event('e1'), 'AccessDenied');
+    await store.recordAttempt(bucketRef(BUCKET), event('e1'), 'AccessDenied');
+    await store.recordAttempt(bucketRef(BUCKET), event('e1'), 'AccessDenied');
 
     expect(await store.listAttempts()).toEqual([
-      { bucket: BUCKET, event: event('e1'), errorCode: 'AccessDenied' },
+      { accountId: '111122223333', bucket: BUCKET, event: event('e1'), errorCode: 'AccessDenied' },
     ]);
   });
 
   it('takes no lease for an attempt', async () => {
-    await store.recordAttempt(BUCKET, event('e1'), 'AccessDenied');
+    await store.recordAttempt(bucketRef(BUCKET), event('e1'), 'AccessDenied');
 
-    expect(await store.getLease(BUCKET)).toBeNull();
+    expect(await store.getLease(bucketRef(BUCKET))).toBeNull();
   });
 
   it('lists the attempts of one bucket', async () => {
-    await store.recordAttempt(BUCKET, event('e1'), 'AccessDenied');
-    await store.recordAttempt('acme-logs', event('e2'), 'AccessDenied');
+    await store.recordAttempt(bucketRef(BUCKET), event('e1'), 'AccessDenied');
+    await store.recordAttempt(bucketRef('acme-logs'), event('e2'), 'AccessDenied');
 
-    expect((await store.listAttempts('acme-logs')).map((a) => a.event.eventID)).toEqual(['e2']);
+    expect((await store.listAttempts(bucketRef('acme-logs'))).map((a) => a.event.eventID)).toEqual(['e2']);
   });
 });
 
@@ -343,7 +379,7 @@ describe('incidents', () => {
 
     await store.putIncident(makeIncident({ incidentId: 'inc-second', previousIncidentId: INCIDENT_ID }));
 
-    expect((await store.getOpenIncident(BUCKET))?.incidentId).toBe('inc-second');
+    expect((await store.getOpenIncident(bucketRef(BUCKET)))?.incidentId).toBe('inc-second');
   });
 
   it('frees the bucket for a new incident when the open one closes', async () => {
@@ -352,13 +388,13 @@ describe('incidents', () => {
 
     await store.putIncident(makeIncident({ incidentId: 'inc-second' }));
 
-    expect((await store.getOpenIncident(BUCKET))?.incidentId).toBe('inc-second');
+    expect((await store.getOpenIncident(bucketRef(BUCKET)))?.incidentId).toBe('inc-second');
   });
 
   it('returns no open incident when the only one is closed', async () => {
     await store.putIncident(closedIncident('REMEDIATED'));
 
-    await expect(store.getOpenIncident(BUCKET)).resolves.toBeNull();
+    await expect(store.getOpenIncident(bucketRef(BUCKET))).resolves.toBeNull();
   });
 
   it('returns the most recent incident of a bucket, open or closed', async () => {
@@ -366,7 +402,9 @@ describe('incidents', () => {
     await store.putIncident(closedIncident('REMEDIATED', { incidentId: 'inc-second' }));
     await store.putIncident(makeIncident({ bucket: 'acme-logs', incidentId: 'inc-other-bucket' }));
 
-    await expect(store.getLatestIncident(BUCKET)).resolves.toMatchObject({ incidentId: 'inc-second' });
+    await expect(store.getLatestIncident(bucketRef(BUCKET))).resolves.toMatchObject({
+      incidentId: 'inc-second',
+    });
   });
 
   it('lists incidents in the order they were created, of every bucket or of one', async () => {
@@ -379,14 +417,14 @@ describe('incidents', () => {
       'inc-other-bucket',
       'inc-second',
     ]);
-    expect((await store.listIncidents({ bucket: BUCKET })).map((i) => i.incidentId)).toEqual([
+    expect((await store.listIncidents(bucketRef(BUCKET))).map((i) => i.incidentId)).toEqual([
       INCIDENT_ID,
       'inc-second',
     ]);
   });
 
   it('returns no latest incident for a bucket that never had one', async () => {
-    await expect(store.getLatestIncident('acme-logs')).resolves.toBeNull();
+    await expect(store.getLatestIncident(bucketRef('acme-logs'))).resolves.toBeNull();
   });
 
   it('finds an incident by id', async () => {
@@ -500,16 +538,16 @@ describe('races between overlapping executions', () => {
       const holder = `${A}-holder-${round}`;
       const joiner = `${B}-joiner-${round}`;
       await expect(register(holder, `h${round}`)).resolves.toEqual({ role: 'owner' });
-      await store.acknowledgeEvents(BUCKET, holder, [`h${round}`]);
+      await store.acknowledgeEvents(bucketRef(BUCKET), holder, [`h${round}`]);
 
       const [joined, released] = await Promise.all([
         register(joiner, `j${round}`, at(1)),
-        store.releaseLease(BUCKET, holder),
+        store.releaseLease(bucketRef(BUCKET), holder),
       ]);
 
       if (released === 'released') {
         // The holder let go: the joiner took the lease itself, or must find it free now.
-        const lease = await store.getLease(BUCKET);
+        const lease = await store.getLease(bucketRef(BUCKET));
         expect(joined.role === 'owner' || lease === null).toBe(true);
         if (joined.role === 'joined') throw new Error(`round ${round}: event stranded on a released lease`);
       } else {
@@ -517,14 +555,14 @@ describe('races between overlapping executions', () => {
         expect(await pendingIds()).toContain(`j${round}`);
       }
       // Whoever holds the bucket now finishes the round.
-      const lease = await store.getLease(BUCKET);
+      const lease = await store.getLease(bucketRef(BUCKET));
       if (lease) {
         await store.acknowledgeEvents(
-          BUCKET,
+          bucketRef(BUCKET),
           lease.holder,
           lease.pending.map((e) => e.eventID),
         );
-        await expect(store.releaseLease(BUCKET, lease.holder)).resolves.toBe('released');
+        await expect(store.releaseLease(bucketRef(BUCKET), lease.holder)).resolves.toBe('released');
       }
     }
   });

@@ -39,3 +39,8 @@ export async function storeIncident(store: IncidentStore, incident: Incident): P
   const current = await store.getIncident(incident.incidentId);
   return store.putIncident({ ...incident, version: current?.version ?? 0 });
 }
+
+/** The sample account's bucket, as the store keys it (by account and bucket). */
+export function bucketRef(bucket: string, accountId = '111122223333'): { accountId: string; bucket: string } {
+  return { accountId, bucket };
+}

@@ -14,6 +14,7 @@ import type { StateHandler } from '../../local/runner.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
 import { remediateExposure } from '../../tasks/remediate-exposure/handler.js';
 import { verifyRemediation } from '../../tasks/verify-remediation/handler.js';
+import { bucketRef } from '../support/store.js';
 import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 const BUCKET = 'acme-public-assets';
@@ -158,7 +159,7 @@ describe('remediation', () => {
       source: 'registry',
     });
     // The open incident is answered; a new episode shows the exception at work.
-    const open = await environment.store.getOpenIncident(BUCKET);
+    const open = await environment.store.getOpenIncident(bucketRef(BUCKET));
     if (open) await environment.store.putIncident({ ...open, status: 'CLOSED', closedReason: 'NOT_PUBLIC' });
     await environment.close();
 

@@ -9,6 +9,7 @@ import type { StateHandler } from '../../local/runner.js';
 import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
 import { notifyRecipients } from '../../tasks/notify-recipients/handler.js';
 import { releaseLease } from '../../tasks/release-lease/handler.js';
+import { bucketRef } from '../support/store.js';
 import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 const STATE_LIMIT_BYTES = 256 * 1024;
@@ -92,7 +93,7 @@ describe('event storms', () => {
     const [incident] = await environment.store.listIncidents();
     expect(incident?.events.map((e) => e.eventID)).toContain(late.detail.eventID);
     expect(incident?.verdict.vectors.map((v) => v.source).sort()).toEqual(['bucketPolicy', 'objectAcl']);
-    expect(await environment.store.getLease('acme-public-assets')).toBeNull();
+    expect(await environment.store.getLease(bucketRef('acme-public-assets'))).toBeNull();
   });
 
   it('a lease left by an execution that died is reclaimed once it expires, with its waiting events', async () => {
@@ -107,7 +108,7 @@ describe('event storms', () => {
       keys: [],
     };
     await environment.store.register({
-      bucket: 'acme-public-assets',
+      ref: bucketRef('acme-public-assets'),
       executionId: 'arn:aws:states:us-east-1:111122223333:execution:s3-exposure-response:died',
       event: orphan,
       now: new Date(Date.now() - 3_600_000),
@@ -199,6 +200,6 @@ describe('bounded loops', () => {
     const [incident] = await environment.store.listIncidents();
     for (const late of lateEvents)
       expect(incident?.events.map((e) => e.eventID)).toContain(late.detail.eventID);
-    expect(await environment.store.getLease('acme-public-assets')).toBeNull();
+    expect(await environment.store.getLease(bucketRef('acme-public-assets'))).toBeNull();
   });
 });

@@ -18,6 +18,7 @@ import type { SandboxClients } from '../../local/sandbox/sandbox-account.js';
 import { notifyRecipients } from '../../tasks/notify-recipients/handler.js';
 import { WorkflowStateSchema } from '../../tasks/shared/contracts.js';
 import { sweepAccount } from '../../tasks/sweep/sweep.js';
+import { bucketRef } from '../support/store.js';
 import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
 
 /** A policy that lets anyone read the bucket's objects. */
@@ -68,7 +69,7 @@ describe('the sweep', () => {
         incident: expect.objectContaining({ status: 'OPEN', response: 'NOTIFIED' }),
       }),
     ]);
-    const incident = await environment.store.getOpenIncident('acme-reports');
+    const incident = await environment.store.getOpenIncident(bucketRef('acme-reports'));
     expect(incident?.events).toEqual([
       expect.objectContaining({
         eventID: `sweep/${report.sweepId}/acme-reports`,
@@ -119,7 +120,7 @@ describe('the sweep', () => {
     ]);
     expect(report.reclaimed).toEqual([]);
     expect(executions[0]).toMatchObject({ status: 'SUCCEEDED', path: [...PATHS.reported] });
-    const incident = await environment.store.getOpenIncident('acme-public-assets');
+    const incident = await environment.store.getOpenIncident(bucketRef('acme-public-assets'));
     expect(incident?.response).toBe('NOTIFIED');
     expect(incident?.history.map((h) => h.what)).toContainEqual(
       expect.stringMatching(/not answered yet \(response FAILED\): answering again/),
@@ -159,7 +160,7 @@ describe('the sweep', () => {
       expect.objectContaining({ bucket: 'acme-public-assets', reasons: ['stranded-events', 'wider'] }),
     ]);
     expect(executions[0]).toMatchObject({ status: 'SUCCEEDED', path: [...PATHS.reported] });
-    const incident = await environment.store.getOpenIncident('acme-public-assets');
+    const incident = await environment.store.getOpenIncident(bucketRef('acme-public-assets'));
     expect(incident?.events.map((e) => e.eventID)).toEqual([
       expect.any(String),
       widen.detail.eventID,
@@ -170,7 +171,7 @@ describe('the sweep', () => {
       expect.stringMatching(/^\[HIGH\]/),
       expect.stringMatching(/^\[CRITICAL\]/),
     ]);
-    expect(await environment.store.getLease('acme-public-assets')).toBeNull();
+    expect(await environment.store.getLease(bucketRef('acme-public-assets'))).toBeNull();
   });
 
   it('a bucket a running execution holds (its incident PENDING until the alert goes out): left to it', async () => {
@@ -194,7 +195,9 @@ describe('the sweep', () => {
     applyEventToWorld(environment.sandbox, event);
     void environment.runner.start(event);
     await entered.promise;
-    expect((await environment.store.getOpenIncident('acme-public-assets'))?.response).toBe('PENDING');
+    expect((await environment.store.getOpenIncident(bucketRef('acme-public-assets')))?.response).toBe(
+      'PENDING',
+    );
 
     const deps = { ...environment.deps, stateMachineArn: environment.runner.stateMachineArn };
     const report = await sweepAccount(deps, { sweepId: 'sweep-while-running' });

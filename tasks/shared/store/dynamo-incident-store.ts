@@ -22,6 +22,7 @@ import { ConcurrentUpdateError, IncidentConflictError, LeaseLostError } from '..
 import { sha256Hex, stableStringify } from '../hash.js';
 import type {
   Attempt,
+  BucketRef,
   IncidentStore,
   LeaseView,
   RegisterInput,
@@ -55,7 +56,12 @@ const PendingItemSchema = z.object({
 });
 const PartItemSchema = z.object({ path: z.string(), index: z.number().int(), items: z.array(z.unknown()) });
 const RegistrationItemSchema = z.object({ executionId: z.string(), recorded: z.boolean().optional() });
-const AttemptItemSchema = z.object({ bucket: z.string(), event: IncidentEventSchema, errorCode: z.string() });
+const AttemptItemSchema = z.object({
+  accountId: z.string(),
+  bucket: z.string(),
+  event: IncidentEventSchema,
+  errorCode: z.string(),
+});
 
 /** DynamoDB's BatchWriteItem limit. */
 const BATCH_SIZE = 25;
@@ -96,7 +102,7 @@ export class DynamoIncidentStore implements IncidentStore {
 
   // ---- leases and events --------------------------------------------------------------
 
-  async register({ bucket, executionId, event, now, leaseSeconds }: RegisterInput): Promise<Registration> {
+  async register({ ref, executionId, event, now, leaseSeconds }: RegisterInput): Promise<Registration> {
     const registration = await this.#claimEvent(event.eventID, executionId, now);
     if (registration.executionId !== executionId) {
       return { role: 'duplicate', holder: registration.executionId };
@@ -104,13 +110,13 @@ export class DynamoIncidentStore implements IncidentStore {
     // A retried task whose event the holder already recorded must not hand it over again.
     if (!registration.recorded) {
       await this.#put({
-        ...keys.pending(bucket, event.eventID),
+        ...keys.pending(ref, event.eventID),
         event,
         registeredBy: executionId,
         order: now.getTime() * 1000 + (this.#tick++ % 1000),
       });
     }
-    return this.#takeOrJoin(bucket, executionId, now, leaseSeconds);
+    return this.#takeOrJoin(ref, executionId, now, leaseSeconds);
   }
 
   /** The event's first registration: this execution's, or the one that registered it before. */
@@ -146,7 +152,7 @@ export class DynamoIncidentStore implements IncidentStore {
    * joined by raising the lease's sequence number (the holder's release is conditional on it).
    */
   async #takeOrJoin(
-    bucket: string,
+    ref: BucketRef,
     executionId: string,
     now: Date,
     leaseSeconds: number,
@@ -154,7 +160,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const values = { ':me': executionId, ':now': now.getTime(), ':one': 1 };
     for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
       try {
-        await this.#update(keys.lease(bucket), {
+        await this.#update(keys.lease(ref), {
           UpdateExpression: 'SET holder = :me, expiresAtMs = :exp ADD seq :one',
           ConditionExpression: 'attribute_not_exists(holder) OR holder = :me OR expiresAtMs <= :now',
           ExpressionAttributeValues: { ...values, ':exp': now.getTime() + leaseSeconds * 1000 },
@@ -164,7 +170,7 @@ export class DynamoIncidentStore implements IncidentStore {
         if (!isConditionFailure(error)) throw error;
       }
       try {
-        const answer = await this.#update(keys.lease(bucket), {
+        const answer = await this.#update(keys.lease(ref), {
           UpdateExpression: 'ADD seq :one',
           ConditionExpression: 'attribute_exists(holder) AND holder <> :me AND expiresAtMs > :now',
           ExpressionAttributeValues: values,
@@ -176,11 +182,11 @@ export class DynamoIncidentStore implements IncidentStore {
         if (!isConditionFailure(error)) throw error;
       }
     }
-    throw new ConcurrentUpdateError(`the lease on bucket ${bucket} kept changing; try again`);
+    throw new ConcurrentUpdateError(`the lease on bucket ${ref.bucket} kept changing; try again`);
   }
 
   async pendingEvents(
-    bucket: string,
+    ref: BucketRef,
     executionId: string,
     now: Date,
     leaseSeconds: number,
@@ -188,7 +194,7 @@ export class DynamoIncidentStore implements IncidentStore {
     try {
       // Only a lease still in force is renewed: one given up after a failure (or run out) stays
       // given up, so a task that outlived its timeout cannot take the bucket back.
-      await this.#update(keys.lease(bucket), {
+      await this.#update(keys.lease(ref), {
         UpdateExpression: 'SET expiresAtMs = :exp',
         ConditionExpression: 'holder = :me AND expiresAtMs > :now',
         ExpressionAttributeValues: {
@@ -199,31 +205,31 @@ export class DynamoIncidentStore implements IncidentStore {
       });
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      throw new LeaseLostError(bucket, (await this.getLease(bucket))?.holder ?? null);
+      throw new LeaseLostError(ref.bucket, (await this.getLease(ref))?.holder ?? null);
     }
-    return (await this.#pendingItems(bucket)).map((p) => p.event);
+    return (await this.#pendingItems(ref)).map((p) => p.event);
   }
 
-  async #pendingItems(bucket: string, limit?: number): Promise<z.infer<typeof PendingItemSchema>[]> {
+  async #pendingItems(ref: BucketRef, limit?: number): Promise<z.infer<typeof PendingItemSchema>[]> {
     const items = await this.#query(
       {
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.bucket(bucket), ':prefix': 'PENDING#' },
+        ExpressionAttributeValues: { ':pk': keys.bucket(ref), ':prefix': 'PENDING#' },
       },
       limit,
     );
     return items.map((item) => PendingItemSchema.parse(item)).sort(byOrder);
   }
 
-  async acknowledgeEvents(bucket: string, executionId: string, eventIDs: readonly string[]): Promise<void> {
-    const lease = await this.getLease(bucket);
-    if (!lease || lease.holder !== executionId) throw new LeaseLostError(bucket, lease?.holder ?? null);
+  async acknowledgeEvents(ref: BucketRef, executionId: string, eventIDs: readonly string[]): Promise<void> {
+    const lease = await this.getLease(ref);
+    if (!lease || lease.holder !== executionId) throw new LeaseLostError(ref.bucket, lease?.holder ?? null);
     const done = new Set(eventIDs);
-    const pending = (await this.#pendingItems(bucket)).filter((p) => done.has(p.event.eventID));
+    const pending = (await this.#pendingItems(ref)).filter((p) => done.has(p.event.eventID));
     const expiresAt = expiresAfterDays(new Date(), EVENT_RETENTION_DAYS);
     await this.#batchWrite(
       pending.flatMap((p) => [
-        { DeleteRequest: { Key: keys.pending(bucket, p.event.eventID) } },
+        { DeleteRequest: { Key: keys.pending(ref, p.event.eventID) } },
         {
           PutRequest: {
             Item: {
@@ -238,15 +244,15 @@ export class DynamoIncidentStore implements IncidentStore {
     );
   }
 
-  async releaseLease(bucket: string, executionId: string): Promise<ReleaseOutcome> {
-    const lease = await this.getLease(bucket);
+  async releaseLease(ref: BucketRef, executionId: string): Promise<ReleaseOutcome> {
+    const lease = await this.getLease(ref);
     if (!lease || lease.holder !== executionId) return 'notHeld';
-    if ((await this.#pendingItems(bucket, 1)).length > 0) return 'moreEvents';
+    if ((await this.#pendingItems(ref, 1)).length > 0) return 'moreEvents';
     try {
       await this.#send(
         new DeleteCommand({
           TableName: this.#table,
-          Key: keys.lease(bucket),
+          Key: keys.lease(ref),
           ConditionExpression: 'holder = :me AND seq = :seq',
           ExpressionAttributeValues: { ':me': executionId, ':seq': lease.seq },
         }),
@@ -255,14 +261,14 @@ export class DynamoIncidentStore implements IncidentStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // An event joined after the look at the pending events: answer it before letting go.
-      const now = await this.getLease(bucket);
+      const now = await this.getLease(ref);
       return now?.holder === executionId ? 'moreEvents' : 'notHeld';
     }
   }
 
-  async abandonLease(bucket: string, executionId: string): Promise<boolean> {
+  async abandonLease(ref: BucketRef, executionId: string): Promise<boolean> {
     try {
-      await this.#update(keys.lease(bucket), {
+      await this.#update(keys.lease(ref), {
         UpdateExpression: 'SET expiresAtMs = :zero',
         ConditionExpression: 'holder = :me',
         ExpressionAttributeValues: { ':me': executionId, ':zero': 0 },
@@ -274,11 +280,11 @@ export class DynamoIncidentStore implements IncidentStore {
     }
   }
 
-  async getLease(bucket: string): Promise<LeaseView | null> {
-    const item = await this.#get(keys.lease(bucket));
+  async getLease(ref: BucketRef): Promise<LeaseView | null> {
+    const item = await this.#get(keys.lease(ref));
     const parsed = LeaseItemSchema.safeParse(item);
     if (!parsed.success) return null;
-    const pending = await this.#pendingItems(bucket);
+    const pending = await this.#pendingItems(ref);
     return {
       holder: parsed.data.holder,
       expiresAt: new Date(parsed.data.expiresAtMs).toISOString(),
@@ -288,7 +294,7 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   async recordAttempt(
-    bucket: string,
+    ref: BucketRef,
     event: IncidentEvent,
     errorCode: string,
     now = new Date(),
@@ -296,8 +302,9 @@ export class DynamoIncidentStore implements IncidentStore {
     try {
       await this.#put(
         {
-          ...keys.attempt(bucket, event.eventID),
-          bucket,
+          ...keys.attempt(ref, event.eventID),
+          accountId: ref.accountId,
+          bucket: ref.bucket,
           event,
           errorCode,
           [TTL_ATTRIBUTE]: expiresAfterDays(now, ATTEMPT_RETENTION_DAYS),
@@ -309,11 +316,11 @@ export class DynamoIncidentStore implements IncidentStore {
     }
   }
 
-  async listAttempts(bucket?: string): Promise<Attempt[]> {
-    const items = bucket
+  async listAttempts(ref?: BucketRef): Promise<Attempt[]> {
+    const items = ref
       ? await this.#query({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.bucket(bucket), ':prefix': 'ATTEMPT#' },
+          ExpressionAttributeValues: { ':pk': keys.bucket(ref), ':prefix': 'ATTEMPT#' },
         })
       : await this.#scan({
           FilterExpression: 'begins_with(sk, :prefix)',
@@ -351,16 +358,16 @@ export class DynamoIncidentStore implements IncidentStore {
     return items.map((item) => PartItemSchema.parse(item));
   }
 
-  async getOpenIncident(bucket: string): Promise<Incident | null> {
-    const pointer = await this.#get(keys.open(bucket));
+  async getOpenIncident(ref: BucketRef): Promise<Incident | null> {
+    const pointer = await this.#get(keys.open(ref));
     const incidentId = typeof pointer?.incidentId === 'string' ? pointer.incidentId : null;
     if (!incidentId) return null;
     const incident = await this.getIncident(incidentId);
     return incident?.status === 'OPEN' ? incident : null;
   }
 
-  async getLatestIncident(bucket: string): Promise<Incident | null> {
-    const ids = await this.#incidentIds(bucket);
+  async getLatestIncident(ref: BucketRef): Promise<Incident | null> {
+    const ids = await this.#incidentIds(ref);
     for (const id of ids.reverse()) {
       const incident = await this.getIncident(id);
       if (incident) return incident;
@@ -373,11 +380,11 @@ export class DynamoIncidentStore implements IncidentStore {
    * scan, for the CLI and the console). An index entry whose incident was never written (its
    * writer failed in between) is skipped when the incident is read.
    */
-  async #incidentIds(bucket?: string): Promise<string[]> {
-    const items = bucket
+  async #incidentIds(ref?: BucketRef): Promise<string[]> {
+    const items = ref
       ? await this.#query({
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.bucket(bucket), ':prefix': 'INCIDENT#' },
+          ExpressionAttributeValues: { ':pk': keys.bucket(ref), ':prefix': 'INCIDENT#' },
         })
       : (
           await this.#scan({
@@ -394,8 +401,8 @@ export class DynamoIncidentStore implements IncidentStore {
     return [...new Set(ids)];
   }
 
-  async listIncidents(filter: { readonly bucket?: string } = {}): Promise<Incident[]> {
-    const ids = await this.#incidentIds(filter.bucket);
+  async listIncidents(ref?: BucketRef): Promise<Incident[]> {
+    const ids = await this.#incidentIds(ref);
     const incidents = await Promise.all(ids.map((id) => this.getIncident(id)));
     return incidents.filter((i): i is Incident => i !== null);
   }
@@ -444,14 +451,14 @@ export class DynamoIncidentStore implements IncidentStore {
    * a head is never written that the bucket's reads cannot find.
    */
   async #indexNewIncident(incident: Incident): Promise<void> {
-    const counter = await this.#update(keys.counter(incident.bucket), {
+    const counter = await this.#update(keys.counter(incident), {
       UpdateExpression: 'ADD n :one',
       ExpressionAttributeValues: { ':one': 1 },
       ReturnValues: 'UPDATED_NEW',
     });
     const seq = z.object({ n: z.number().int() }).parse(counter).n;
     await this.#put({
-      ...keys.bucketIncident(incident.bucket, seq),
+      ...keys.bucketIncident(incident, seq),
       incidentId: incident.incidentId,
       // Lists across buckets come out in the order incidents were created, whatever the clock said.
       createdAtMs: Date.now(),
@@ -463,7 +470,7 @@ export class DynamoIncidentStore implements IncidentStore {
     const values = { ':me': incident.incidentId };
     try {
       await this.#put(
-        { ...keys.open(incident.bucket), incidentId: incident.incidentId },
+        { ...keys.open(incident), incidentId: incident.incidentId },
         {
           ConditionExpression: 'attribute_not_exists(pk) OR incidentId = :me',
           ExpressionAttributeValues: values,
@@ -473,7 +480,7 @@ export class DynamoIncidentStore implements IncidentStore {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    const holder = await this.#get(keys.open(incident.bucket));
+    const holder = await this.#get(keys.open(incident));
     const otherId = typeof holder?.incidentId === 'string' ? holder.incidentId : null;
     const other = otherId ? await this.getIncident(otherId) : null;
     if (other?.status === 'OPEN') {
@@ -484,7 +491,7 @@ export class DynamoIncidentStore implements IncidentStore {
     // The slot names an incident that closed (or was never written): take it over, unless it moved.
     try {
       await this.#put(
-        { ...keys.open(incident.bucket), incidentId: incident.incidentId },
+        { ...keys.open(incident), incidentId: incident.incidentId },
         { ConditionExpression: 'incidentId = :other', ExpressionAttributeValues: { ':other': otherId } },
       );
     } catch (error) {
@@ -498,7 +505,7 @@ export class DynamoIncidentStore implements IncidentStore {
       await this.#send(
         new DeleteCommand({
           TableName: this.#table,
-          Key: keys.open(incident.bucket),
+          Key: keys.open(incident),
           ConditionExpression: 'incidentId = :me',
           ExpressionAttributeValues: { ':me': incident.incidentId },
         }),

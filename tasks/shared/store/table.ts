@@ -8,12 +8,12 @@
  * |-------------------------------|----------------------|-----------------------------|------------------|
  * | incident head                 | INCIDENT#<id>        | HEAD                        | kept (audit)     |
  * | incident part (large lists)   | INCIDENT#<id>        | PART#<gen>#<path>#<n>       | with its head    |
- * | a bucket's incidents, in order| BUCKET#<bucket>      | INCIDENT#<seq>              | kept             |
- * | incident counter              | BUCKET#<bucket>      | COUNTER                     | kept             |
- * | the open incident             | BUCKET#<bucket>      | OPEN                        | until closed     |
- * | the bucket's lease            | BUCKET#<bucket>      | LEASE                       | until released   |
- * | an event waiting on the lease | BUCKET#<bucket>      | PENDING#<eventID>           | until recorded   |
- * | a failed call (attempt)       | BUCKET#<bucket>      | ATTEMPT#<eventID>           | TTL 365 days     |
+ * | a bucket's incidents, in order| BUCKET#<acct>#<b>    | INCIDENT#<seq>              | kept             |
+ * | incident counter              | BUCKET#<acct>#<b>    | COUNTER                     | kept             |
+ * | the open incident             | BUCKET#<acct>#<b>    | OPEN                        | until closed     |
+ * | the bucket's lease            | BUCKET#<acct>#<b>    | LEASE                       | until released   |
+ * | an event waiting on the lease | BUCKET#<acct>#<b>    | PENDING#<eventID>           | until recorded   |
+ * | a failed call (attempt)       | BUCKET#<acct>#<b>    | ATTEMPT#<eventID>           | TTL 365 days     |
  * | an event's first registration | EVENT#<eventID>      | EVENT                       | TTL 30 days      |
  * | an exception                  | EXCEPTION            | ENTRY#<id>                  | kept (has expiry)|
  */
@@ -31,19 +31,38 @@ export const ATTEMPT_RETENTION_DAYS = 365;
 /** The table name used when none is configured (locally, and the stack's default). */
 export const DEFAULT_TABLE_NAME = 's3-exposure-incidents';
 
-export const keys = {
+/** A bucket of one account, as the keys name it. */
+interface BucketOf {
+  readonly accountId: string;
+  readonly bucket: string;
+}
+
+export const keys: {
+  incidentHead: (incidentId: string) => { pk: string; sk: string };
+  incidentPartPrefix: (generation: number) => string;
+  bucket: (ref: BucketOf) => string;
+  bucketIncident: (ref: BucketOf, seq: number) => { pk: string; sk: string };
+  counter: (ref: BucketOf) => { pk: string; sk: string };
+  open: (ref: BucketOf) => { pk: string; sk: string };
+  lease: (ref: BucketOf) => { pk: string; sk: string };
+  pending: (ref: BucketOf, eventID: string) => { pk: string; sk: string };
+  attempt: (ref: BucketOf, eventID: string) => { pk: string; sk: string };
+  event: (eventID: string) => { pk: string; sk: string };
+  exceptionPartition: string;
+  exception: (id: string) => { pk: string; sk: string };
+} = {
   incidentHead: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'HEAD' }),
   incidentPartPrefix: (generation: number) => `PART#${String(generation).padStart(8, '0')}#`,
-  bucket: (bucket: string) => `BUCKET#${bucket}`,
-  bucketIncident: (bucket: string, seq: number) => ({
-    pk: `BUCKET#${bucket}`,
+  bucket: (ref: BucketOf) => `BUCKET#${ref.accountId}#${ref.bucket}`,
+  bucketIncident: (ref: BucketOf, seq: number) => ({
+    pk: keys.bucket(ref),
     sk: `INCIDENT#${String(seq).padStart(10, '0')}`,
   }),
-  counter: (bucket: string) => ({ pk: `BUCKET#${bucket}`, sk: 'COUNTER' }),
-  open: (bucket: string) => ({ pk: `BUCKET#${bucket}`, sk: 'OPEN' }),
-  lease: (bucket: string) => ({ pk: `BUCKET#${bucket}`, sk: 'LEASE' }),
-  pending: (bucket: string, eventID: string) => ({ pk: `BUCKET#${bucket}`, sk: `PENDING#${eventID}` }),
-  attempt: (bucket: string, eventID: string) => ({ pk: `BUCKET#${bucket}`, sk: `ATTEMPT#${eventID}` }),
+  counter: (ref: BucketOf) => ({ pk: keys.bucket(ref), sk: 'COUNTER' }),
+  open: (ref: BucketOf) => ({ pk: keys.bucket(ref), sk: 'OPEN' }),
+  lease: (ref: BucketOf) => ({ pk: keys.bucket(ref), sk: 'LEASE' }),
+  pending: (ref: BucketOf, eventID: string) => ({ pk: keys.bucket(ref), sk: `PENDING#${eventID}` }),
+  attempt: (ref: BucketOf, eventID: string) => ({ pk: keys.bucket(ref), sk: `ATTEMPT#${eventID}` }),
   event: (eventID: string) => ({ pk: `EVENT#${eventID}`, sk: 'EVENT' }),
   exceptionPartition: 'EXCEPTION',
   exception: (id: string) => ({ pk: 'EXCEPTION', sk: `ENTRY#${id}` }),

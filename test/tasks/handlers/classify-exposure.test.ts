@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { classifyExposureTask } from '../../../tasks/classify-exposure/handler.js';
 import { type Incident, type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { closedIncident, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { bucketRef } from '../../support/store.js';
 import {
   ACCOUNT_ID,
   type BucketSetup,
@@ -120,7 +121,7 @@ describe('classifyExposureTask: what it reads', () => {
     const listed = deps.mocks.s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
     expect(listed).toEqual([{ Bucket: BUCKET, ExpectedBucketOwner: ACCOUNT_ID, MaxKeys: 2 }]);
     expect(state.assessment).toMatchObject({ outcome: 'partial', severity: 'MEDIUM' });
-    const incident = await deps.store.getOpenIncident(BUCKET);
+    const incident = await deps.store.getOpenIncident(bucketRef(BUCKET));
     expect(incident?.verdict.unknown).toContainEqual(
       expect.objectContaining({ part: 'objectAcls', why: expect.stringMatching(/^ScanLimitReached/) }),
     );
@@ -133,7 +134,7 @@ describe('classifyExposureTask: what it records', () => {
 
     const state = await classify(await registeredState(POLICY_EVENT, deps));
 
-    const incident = await deps.store.getOpenIncident(BUCKET);
+    const incident = await deps.store.getOpenIncident(bucketRef(BUCKET));
     expect(state.assessment).toMatchObject({
       outcome: 'public',
       severity: 'HIGH',
@@ -157,7 +158,7 @@ describe('classifyExposureTask: what it records', () => {
 
     await classify(await registeredState(POLICY_EVENT, deps));
 
-    const incident = await deps.store.getOpenIncident(BUCKET);
+    const incident = await deps.store.getOpenIncident(bucketRef(BUCKET));
     expect(incident?.previousIncidentId).toBe(INCIDENT_ID);
     expect(incident?.incidentId).not.toBe(INCIDENT_ID);
   });
@@ -166,7 +167,7 @@ describe('classifyExposureTask: what it records', () => {
   async function answered(state: WorkflowState, response: Incident['response'] = 'NOTIFIED') {
     const incident = await deps.store.getIncident(state.assessment?.incidentId ?? '');
     if (incident) await deps.store.putIncident({ ...incident, response });
-    await deps.store.releaseLease(BUCKET, EXECUTION_A);
+    await deps.store.releaseLease(bucketRef(BUCKET), EXECUTION_A);
   }
 
   it('records the same exposure again as alreadyReported, appending the event to the open incident', async () => {
@@ -238,7 +239,7 @@ describe('classifyExposureTask: what it records', () => {
 
     await classify(await registeredState(POLICY_EVENT, deps));
 
-    expect((await deps.store.getLease(BUCKET))?.pending).toEqual([]);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.pending).toEqual([]);
   });
 });
 
@@ -259,7 +260,9 @@ describe('classifyExposureTask: failures', () => {
       name: 'AwsTransientError',
       code: 'SlowDown',
     });
-    expect((await deps.store.getLease(BUCKET))?.pending.map((e) => e.eventID)).toEqual([POLICY_EVENT_ID]);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.pending.map((e) => e.eventID)).toEqual([
+      POLICY_EVENT_ID,
+    ]);
   });
 
   it('throws LeaseLostError, reading nothing, when another execution reclaimed the lease', async () => {

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { closeIncident } from '../../../tasks/close-incident/handler.js';
 import type { WorkflowState } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
-import { storeIncident } from '../../support/store.js';
+import { bucketRef, storeIncident } from '../../support/store.js';
 import {
   ACCOUNT_ID,
   assessedState,
@@ -67,7 +67,7 @@ describe('closeIncident', () => {
       closedReason: 'BUCKET_DELETED',
       timings: { containedAt: NOW },
     });
-    expect(await deps.store.getOpenIncident(BUCKET)).toBeNull();
+    expect(await deps.store.getOpenIncident(bucketRef(BUCKET))).toBeNull();
   });
 
   it('records the events waiting on the lease on the closed incident', async () => {
@@ -80,7 +80,7 @@ describe('closeIncident', () => {
   it('takes the recorded events off the lease', async () => {
     await closeIncident(state, deps);
 
-    expect((await deps.store.getLease(BUCKET))?.pending).toEqual([]);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.pending).toEqual([]);
   });
 
   it('throws LeaseLostError, closing nothing, when another execution holds the lease', async () => {
@@ -208,6 +208,6 @@ describe('closeIncident', () => {
 
     await closeIncident(state, deps);
 
-    expect((await deps.store.getLease(BUCKET))?.pending).toEqual([]);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.pending).toEqual([]);
   });
 });

@@ -53,6 +53,7 @@ describe('normalizeEvent', () => {
     });
     expect(await deps.store.listAttempts()).toEqual([
       {
+        accountId: '111122223333',
         bucket: 'acme-reports',
         errorCode: 'AccessDenied',
         event: {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../../tasks/register-incident/handler.js';
+import { bucketRef } from '../../support/store.js';
 import { EXECUTION_A, EXECUTION_B, makeDeps, registeredState, stateFor, type TestDeps } from './support.js';
 
 const BUCKET = 'acme-public-assets';
@@ -15,7 +16,7 @@ beforeEach(async () => {
 });
 
 async function pendingIds(): Promise<string[]> {
-  return (await deps.store.getLease(BUCKET))?.pending.map((e) => e.eventID) ?? [];
+  return (await deps.store.getLease(bucketRef(BUCKET)))?.pending.map((e) => e.eventID) ?? [];
 }
 
 describe('registerIncident', () => {
@@ -23,7 +24,7 @@ describe('registerIncident', () => {
     const state = await registeredState(POLICY_EVENT, deps);
 
     expect(state.registration).toEqual({ role: 'owner', holder: null });
-    expect(await deps.store.getLease(BUCKET)).toMatchObject({
+    expect(await deps.store.getLease(bucketRef(BUCKET))).toMatchObject({
       holder: EXECUTION_A,
       expiresAt: '2024-05-14T11:15:00.000Z',
     });
@@ -36,7 +37,7 @@ describe('registerIncident', () => {
     const state = await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
 
     expect(state.registration).toEqual({ role: 'joined', holder: EXECUTION_A });
-    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_A);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.holder).toBe(EXECUTION_A);
     expect(await pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
   });
 
@@ -66,7 +67,7 @@ describe('registerIncident', () => {
     const state = await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
 
     expect(state.registration).toEqual({ role: 'owner', holder: null });
-    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_B);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.holder).toBe(EXECUTION_B);
     expect(await pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
   });
 

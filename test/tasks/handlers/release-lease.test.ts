@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { releaseLease } from '../../../tasks/release-lease/handler.js';
 import { WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
+import { bucketRef } from '../../support/store.js';
 import { EXECUTION_A, EXECUTION_B, makeDeps, registeredState, stateFor, type TestDeps } from './support.js';
 
 const BUCKET = 'acme-public-assets';
@@ -16,9 +17,9 @@ beforeEach(async () => {
 /** Registers the policy event for execution A and records its events, as ClassifyExposure does. */
 async function ownedAndClassified() {
   const state = await registeredState(POLICY_EVENT, deps);
-  const events = await deps.store.pendingEvents(BUCKET, EXECUTION_A, deps.clock.now(), 900);
+  const events = await deps.store.pendingEvents(bucketRef(BUCKET), EXECUTION_A, deps.clock.now(), 900);
   await deps.store.acknowledgeEvents(
-    BUCKET,
+    bucketRef(BUCKET),
     EXECUTION_A,
     events.map((e) => e.eventID),
   );
@@ -36,7 +37,7 @@ describe('releaseLease', () => {
     const next = await release(state);
 
     expect(next.lease).toEqual({ outcome: 'released' });
-    expect(await deps.store.getLease(BUCKET)).toBeNull();
+    expect(await deps.store.getLease(bucketRef(BUCKET))).toBeNull();
   });
 
   it('keeps the lease and answers moreEvents when another event joined', async () => {
@@ -46,7 +47,7 @@ describe('releaseLease', () => {
     const next = await release(state);
 
     expect(next.lease).toEqual({ outcome: 'moreEvents' });
-    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_A);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.holder).toBe(EXECUTION_A);
   });
 
   it('answers notHeld when another execution holds the lease, and leaves it alone', async () => {
@@ -56,7 +57,7 @@ describe('releaseLease', () => {
     const next = await release(other);
 
     expect(next.lease).toEqual({ outcome: 'notHeld' });
-    expect((await deps.store.getLease(BUCKET))?.holder).toBe(EXECUTION_A);
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.holder).toBe(EXECUTION_A);
   });
 
   it('answers moreEvents while the events it read are not yet recorded', async () => {

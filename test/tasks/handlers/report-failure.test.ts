@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { reportFailure } from '../../../tasks/report-failure/handler.js';
 import type { WorkflowState } from '../../../tasks/shared/contracts.js';
 import { INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import { bucketRef } from '../../support/store.js';
 import {
   ACCOUNT_ID,
   EXECUTION_A,
@@ -132,7 +133,7 @@ describe('reportFailure', () => {
     });
 
     expect(next.registration).toEqual({ role: 'owner', holder: null });
-    expect((await deps.store.getLease(BUCKET))?.pending.map((e) => e.eventID)).toEqual([
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.pending.map((e) => e.eventID)).toEqual([
       'cd849c53-7932-4d49-934a-269d29776789',
       '334c9e50-d847-42d8-b382-a6bcf4f3fea2',
     ]);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { normalizeEvent } from '../../../tasks/normalize-event/handler.js';
 import { WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { sweepAccount, sweepExecutionName } from '../../../tasks/sweep/sweep.js';
+import { bucketRef } from '../../support/store.js';
 import {
   ACCOUNT_ID,
   EXECUTION_A,
@@ -72,7 +73,7 @@ function startInputs() {
 /** Takes the lease of `bucket` for `holder`, with one event waiting on it, as RegisterIncident does. */
 async function leaseHeldBy(holder: string, bucket: string): Promise<void> {
   await deps.store.register({
-    bucket,
+    ref: bucketRef(bucket),
     executionId: holder,
     event: {
       eventID: 'evt-stranded',
@@ -224,7 +225,7 @@ describe('sweepAccount', () => {
     ]);
     expect(report.inProgress).toEqual([{ bucket: PUBLIC, holder: EXECUTION_A }]);
     expect(report.started).toEqual([]);
-    expect((await deps.store.getLease(PUBLIC))?.holder).toBe(EXECUTION_A);
+    expect((await deps.store.getLease(bucketRef(PUBLIC)))?.holder).toBe(EXECUTION_A);
   });
 
   it('takes back the lease of a holder that ended, and starts an execution for the event waiting on it', async () => {
@@ -243,7 +244,9 @@ describe('sweepAccount', () => {
       expect.objectContaining({ bucket: PRIVATE, reasons: ['stranded-events'] }),
       expect.objectContaining({ bucket: PUBLIC, reasons: ['no-incident'] }),
     ]);
-    expect(await deps.store.getLease(PRIVATE)).toMatchObject({ expiresAt: new Date(0).toISOString() });
+    expect(await deps.store.getLease(bucketRef(PRIVATE))).toMatchObject({
+      expiresAt: new Date(0).toISOString(),
+    });
   });
 
   it('takes a holder Step Functions does not know (ExecutionDoesNotExist) for one that ended', async () => {
