@@ -20,6 +20,7 @@ import { SandboxAccount } from './sandbox/sandbox-account.js';
 import { type DescribedExecution, onDescribeExecution } from './sandbox/sfn.js';
 import { emptyBucket, type WorldInput } from './sandbox/world.js';
 import { ensureTable, type LocalDynamo, startLocalDynamo } from './store/local-dynamo.js';
+import { injectStoreFaults } from './store/store-faults.js';
 
 export interface EnvironmentOptions {
   /** The state folder: loaded from when it holds a world, written back by `save()`. */
@@ -96,6 +97,8 @@ export class LocalEnvironment {
       const sandbox = resume
         ? await SandboxAccount.load(options.stateDir, { clock, outboxDir })
         : SandboxAccount.fromWorld(options.world, { clock, outboxDir });
+      // The world's `dynamodb` faults reach the store through its client, as AWS's errors would.
+      injectStoreFaults(dynamo.client, () => sandbox.world);
       // The exception registry lives in the store; a new world's entries go in as they are.
       if (!resume) for (const entry of sandbox.world.exceptions) await store.putException(entry);
       return LocalEnvironment.#assemble(options, { clock, sandbox, store, dynamo });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { ResponseMode } from '../../tasks/shared/contracts.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { projectPath } from '../paths.js';
-import type { FaultInput, SandboxService, World } from '../sandbox/world.js';
+import type { FaultInput, FaultService, World } from '../sandbox/world.js';
 import { type SimulationRun, simulate } from '../simulate.js';
 
 export const BUCKET = 'acme-public-assets';
@@ -20,7 +20,7 @@ const FOR_GOOD = 1000;
 
 /** An operation the workflow calls on the public-policy path (notify and auto). */
 export interface Operation {
-  readonly service: SandboxService;
+  readonly service: FaultService;
   readonly operation: string;
 }
 
@@ -38,6 +38,10 @@ export const OPERATIONS: readonly Operation[] = [
   { service: 'ses', operation: 'SendEmail' },
   { service: 's3', operation: 'PutObject' },
   { service: 's3', operation: 'DeleteBucketPolicy' },
+  // The incident store (dynalite locally): its writes, and the reads every task makes.
+  { service: 'dynamodb', operation: 'PutItem' },
+  { service: 'dynamodb', operation: 'UpdateItem' },
+  { service: 'dynamodb', operation: 'GetItem' },
 ];
 
 /** A way an operation can fail, as the service names it. */
@@ -47,7 +51,8 @@ export interface FaultKind {
   readonly fault: (op: Operation) => FaultInput | null;
 }
 
-const THROTTLE: Readonly<Record<SandboxService, string>> = {
+const THROTTLE: Readonly<Record<FaultService, string>> = {
+  dynamodb: 'ProvisionedThroughputExceededException',
   s3: 'SlowDown',
   s3control: 'SlowDown',
   securityhub: 'ThrottlingException',
@@ -55,7 +60,8 @@ const THROTTLE: Readonly<Record<SandboxService, string>> = {
   sfn: 'ThrottlingException',
   sts: 'Throttling',
 };
-const DENIED: Readonly<Record<SandboxService, string>> = {
+const DENIED: Readonly<Record<FaultService, string>> = {
+  dynamodb: 'AccessDeniedException',
   s3: 'AccessDenied',
   s3control: 'AccessDenied',
   securityhub: 'AccessDeniedException',
@@ -63,7 +69,8 @@ const DENIED: Readonly<Record<SandboxService, string>> = {
   sfn: 'AccessDeniedException',
   sts: 'AccessDenied',
 };
-const INTERNAL: Readonly<Record<SandboxService, string>> = {
+const INTERNAL: Readonly<Record<FaultService, string>> = {
+  dynamodb: 'InternalServerError',
   s3: 'InternalError',
   s3control: 'InternalError',
   securityhub: 'InternalException',
@@ -71,7 +78,8 @@ const INTERNAL: Readonly<Record<SandboxService, string>> = {
   sfn: 'InternalError',
   sts: 'InternalError',
 };
-const UNAVAILABLE: Readonly<Record<SandboxService, string>> = {
+const UNAVAILABLE: Readonly<Record<FaultService, string>> = {
+  dynamodb: 'ServiceUnavailable',
   s3: 'ServiceUnavailable',
   s3control: 'ServiceUnavailable',
   securityhub: 'ServiceUnavailableException',
@@ -95,6 +103,14 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   {
     name: 'NoSuchBucket for good',
     fault: (op) => (isBucketCall(op) ? { ...op, error: 'NoSuchBucket', times: FOR_GOOD } : null),
+  },
+  {
+    name: 'a conditional write loses a race',
+    fault: (op) =>
+      // Conditional puts only: the other writes carry no condition to lose.
+      op.service === 'dynamodb' && op.operation === 'PutItem'
+        ? { ...op, error: 'ConditionalCheckFailedException', times: 1 }
+        : null,
   },
   {
     name: 'SES rejects the message',
@@ -153,6 +169,8 @@ export async function runCell(cell: Cell): Promise<Verdict> {
     keepOpen: true,
   });
   try {
+    // The judge reads the store itself: the run's faults are over.
+    run.environment.sandbox.world.faults.length = 0;
     const lease = await run.environment.store.getLease({
       accountId: run.environment.sandbox.world.accountId,
       bucket: BUCKET,
@@ -186,21 +204,30 @@ export function judge(
   const socTold = outbox.some((m) => toAll(m.to).includes(SOC) && m.subject.includes(BUCKET));
   const operatorsTold = outbox.some((m) => toAll(m.to).includes(OPERATORS));
   const emailBroken = cell.operation?.service === 'ses' && cell.kind !== 'throttled, then ok';
+  // With the store failing for good there can be no incident record: the SOC must hear by email.
+  const storeBroken =
+    cell.operation?.service === 'dynamodb' && cell.fault !== null && (cell.fault.times ?? 1) > 1;
   const findingSeen = run.result.world.securityHubFindings.some((f) =>
     JSON.stringify(f.Resources).includes(BUCKET),
   );
   const failed = execution?.status === 'FAILED';
   const op = cell.operation;
-  // A fault the run never met (notify mode makes no backup), or one the SDK's retries or a
-  // HeadBucket answered, is absorbed: there is nothing for the operators to fix.
+  // A fault the run never met (notify mode makes no backup), or one the SDK's retries, a
+  // HeadBucket or a re-read answered, is absorbed: there is nothing for the operators to fix.
+  // Every run reads and writes the store, so a store fault is always met.
   const hit =
     op === null ||
+    op.service === 'dynamodb' ||
     run.environment.sandbox.calls.some(
       (c) => c.service === op.service && c.operation === op.operation && c.outcome !== 'ok',
     );
-  const absorbed = !hit || cell.kind === 'throttled, then ok' || cell.kind === 'NoSuchBucket once';
+  const absorbed =
+    !hit ||
+    cell.kind === 'throttled, then ok' ||
+    cell.kind === 'NoSuchBucket once' ||
+    cell.kind === 'a conditional write loses a race';
 
-  if (!incident) problems.push('no incident');
+  if (!incident && !storeBroken) problems.push('no incident');
   if (!socTold && !(emailBroken && findingSeen && failed)) problems.push('the SOC was not alerted');
   if (!absorbed && !operatorsTold && !(emailBroken && failed)) problems.push('the operators were not told');
   if (after.leaseHeld) problems.push('the lease is still held');

@@ -28,6 +28,7 @@ const HTTP_STATUS: Readonly<Record<string, number>> = {
   InternalError: 500,
   InternalException: 500,
   InternalServerException: 500,
+  InternalServerError: 500,
   InternalServiceException: 500,
   InternalServiceErrorException: 500,
   ServiceUnavailable: 503,

@@ -1,5 +1,5 @@
 /** Injected faults: which call a fault applies to, and using one up. */
-import type { Fault, SandboxService, World } from './world.js';
+import type { Fault, FaultService, World } from './world.js';
 
 function bucketOf(input: unknown): string | undefined {
   if (typeof input !== 'object' || input === null || !('Bucket' in input)) return undefined;
@@ -12,7 +12,7 @@ function bucketOf(input: unknown): string | undefined {
  */
 export function takeFault(
   world: World,
-  service: SandboxService,
+  service: FaultService,
   operation: string,
   input: unknown,
 ): Fault | null {

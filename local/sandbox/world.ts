@@ -20,6 +20,13 @@ export const SANDBOX_SERVICES = ['s3', 's3control', 'securityhub', 'ses', 'sfn',
 /** One of {@link SANDBOX_SERVICES}. */
 export type SandboxService = (typeof SANDBOX_SERVICES)[number];
 
+/**
+ * Where a fault may be injected: the sandbox's services, and `dynamodb`, the incident store
+ * (dynalite locally), whose calls the local environment intercepts the same way.
+ */
+export const FAULT_SERVICES = [...SANDBOX_SERVICES, 'dynamodb'] as const;
+export type FaultService = (typeof FAULT_SERVICES)[number];
+
 const ServiceStateSchema = z.enum(['enabled', 'disabled']);
 
 /**
@@ -117,7 +124,7 @@ export type WorldBucket = z.infer<typeof WorldBucketSchema>;
  */
 export const FaultSchema = z
   .strictObject({
-    service: z.enum(SANDBOX_SERVICES),
+    service: z.enum(FAULT_SERVICES),
     operation: z.string().min(1),
     error: z.string().min(1).optional(),
     message: z.string().optional(),

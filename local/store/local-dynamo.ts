@@ -12,6 +12,7 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import dynalite from 'dynalite';
 import { InvalidInputError, ResponderError } from '../../tasks/shared/errors.js';
 import { PARTITION_KEY, SORT_KEY } from '../../tasks/shared/store/table.js';
@@ -170,6 +171,8 @@ export async function startLocalDynamo(
     region: options.region ?? 'us-east-1',
     // dynalite checks that requests are signed, not by whom.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // The SDK's own retries, with the pauses shortened as the sandbox's are (AWS waits longer).
+    retryStrategy: new ConfiguredRetryStrategy(3, 1),
   });
   let closed: Promise<void> | null = null;
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { parseExposureEvent } from '../normalize-event/parse-event.js';
 import { chooseMode } from '../shared/config.js';
 import {
   ErrorInfoSchema,
@@ -135,6 +136,8 @@ async function recordOnIncident(
 ): Promise<void> {
   const { executionId, error } = failure;
   const now = deps.clock.now();
+  // The lease first: even when the incident cannot be written, the next event takes the bucket.
+  await deps.store.abandonLease(failure, executionId);
   const open = await deps.store.getOpenIncident(failure);
   if (!open) {
     await deps.store.putIncident(unassessedIncident({ ...failure, now }));
@@ -143,7 +146,17 @@ async function recordOnIncident(
       withHistory({ ...open, response: 'FAILED' }, now, `response failed: ${error}`),
     );
   }
-  await deps.store.abandonLease(failure, executionId);
+}
+
+/** The trigger of an exposure event as received, or null for one that cannot be read (malformed). */
+function exposureOfRawEvent(raw: unknown): Trigger | null {
+  try {
+    const parsed = parseExposureEvent(raw);
+    return parsed.kind === 'exposure' ? parsed.trigger : null;
+  } catch {
+    // A malformed event is what ReportFailure is often reporting: it names no bucket to tell about.
+    return null;
+  }
 }
 
 /**
@@ -159,9 +172,12 @@ export const reportFailure = defineTask(
     const error = state.error ??
       state.notifyError ??
       state.markError ?? { Error: 'UnknownError', Cause: 'the failed state gave no error' };
-    const bucket = state.trigger?.bucket ?? null;
-    const accountId = state.trigger?.accountId ?? deps.accountId;
-    const region = state.trigger?.region ?? deps.region;
+    // NormalizeEvent failing on a well-formed event (the store down, say) leaves no trigger: the
+    // event itself still names the bucket that may be public.
+    const known = state.trigger ?? exposureOfRawEvent(state);
+    const bucket = known?.bucket ?? null;
+    const accountId = known?.accountId ?? deps.accountId;
+    const region = known?.region ?? deps.region;
     const now = deps.clock.now();
     logger.error('execution failed', { executionId, bucket, error: error.Error });
 
@@ -195,7 +211,7 @@ export const reportFailure = defineTask(
         ...failureNotice({ executionId, bucket, error, links }),
       }),
     );
-    const trigger = TriggerSchema.safeParse(state.trigger);
+    const trigger = TriggerSchema.safeParse(known);
     const record = bucket
       ? await attempt('incident recorded as FAILED and lease given up', () =>
           recordOnIncident(deps, {
@@ -220,6 +236,9 @@ export const reportFailure = defineTask(
       failureReport: [finding.what, email.what, record.what],
     };
   },
+  // The last resort runs once per input while the store can record it, and runs anyway when it
+  // cannot: a retry may then report twice, but never not at all.
+  { evenWithoutRecord: true },
 );
 
 /** The Lambda entry point. */

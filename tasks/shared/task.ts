@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { classifyAwsError, isRetryableAwsError } from './aws-errors.js';
 import { AwsTransientError, ResponderError } from './errors.js';
+import { TaskRunRecordError } from './store/task-runs.js';
 import type { TaskDeps } from './task-deps.js';
 import { parseOrThrow } from './validation.js';
 
@@ -43,12 +44,24 @@ export function defineTask<In, Out>(
   state: string,
   input: z.ZodType<In, unknown>,
   run: TaskHandler<In, Out>,
+  /**
+   * `evenWithoutRecord`: a task that must run even when the store cannot record its runs (the
+   * last resort): it then runs unrecorded, and a retry may repeat it.
+   */
+  options: { readonly evenWithoutRecord?: boolean } = {},
 ): Task<In, Out> {
   const task = async (payload: unknown, deps: TaskDeps): Promise<Out> => {
     const parsed = parseOrThrow(input, payload, `${state} input`);
     const work = () => run(parsed, deps);
+    const once = deps.taskRuns;
     try {
-      return await (deps.taskRuns ? deps.taskRuns.once(state, payload, work) : work());
+      if (!once) return await work();
+      try {
+        return await once.once(state, payload, work);
+      } catch (error) {
+        if (options.evenWithoutRecord && error instanceof TaskRunRecordError) return await work();
+        throw error;
+      }
     } catch (error) {
       throw asTaskError(error);
     }

@@ -79,6 +79,7 @@ describe('statemachine/exposure-response.asl.json', () => {
             'ConcurrentUpdateError',
             'TaskInProgressError',
             'TaskTimeRunningOutError',
+            'TaskRunRecordError',
           ],
         }),
       );

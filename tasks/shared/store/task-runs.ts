@@ -28,6 +28,18 @@ export class TaskInProgressError extends ResponderError {
   override name = 'TaskInProgressError';
 }
 
+/** Powertools' names for "the record could not be read or written" (its classes may be loaded twice). */
+const RECORD_UNAVAILABLE: ReadonlySet<string> = new Set([
+  'IdempotencyPersistenceLayerError',
+  'IdempotencyInconsistentStateError',
+  'IdempotencyItemNotFoundError',
+]);
+
+/** The store could not keep the record of a task's runs; the state machine tries the task again. */
+export class TaskRunRecordError extends ResponderError {
+  override name = 'TaskRunRecordError';
+}
+
 /** Runs `work` once per (state, input); a repeat gets the first answer. */
 export interface TaskRuns {
   once<T>(state: string, input: unknown, work: () => Promise<T>): Promise<T>;
@@ -71,6 +83,17 @@ export function storedTaskRuns(options: {
           throw new TaskInProgressError(`${state}: an earlier attempt with the same input is still running`, {
             cause: error,
           });
+        }
+        // The record of the task's runs could not be read or written (the store throttled or
+        // failed, or a conditional write was lost and its winner is gone): nothing was done, and
+        // the task is worth another try.
+        if (error instanceof Error && RECORD_UNAVAILABLE.has(error.name)) {
+          throw new TaskRunRecordError(
+            `${state}: the record of this task's runs is unavailable (${error.name})`,
+            {
+              cause: error,
+            },
+          );
         }
         throw error;
       }
