@@ -3,6 +3,13 @@
  * backup with the plan applied) against the configuration read now. A rollback that finds any
  * such change stops and shows it, because the owner may have meant it.
  */
+
+import {
+  policyTextOf,
+  readPolicyText,
+  type StatementText,
+  statementName,
+} from '../../tasks/remediate-exposure/policy-text.js';
 import {
   type Acl,
   AclSchema,
@@ -14,7 +21,6 @@ import {
 } from '../../tasks/shared/contracts.js';
 import { describeGrant } from '../../tasks/shared/describe.js';
 import { stableStringify } from '../../tasks/shared/hash.js';
-import { policyTextOf, readPolicyText, type StatementText, statementName } from './policy-text.js';
 
 type Snapshot = BucketAccessSnapshotInput;
 type BucketPart = 'bucketPolicy' | 'bucketAcl' | 'bucketPublicAccessBlock' | 'ownershipControls';

@@ -8,6 +8,13 @@
 import type { RestoreRefusal } from '../../tasks/remediate-exposure/apply.js';
 import type { RemediationAction } from '../../tasks/remediate-exposure/plan.js';
 import {
+  type PolicyText,
+  policyTextOf,
+  readPolicyText,
+  type StatementText,
+  statementName,
+} from '../../tasks/remediate-exposure/policy-text.js';
+import {
   type Acl,
   type BpaFlag,
   type BucketAccessSnapshotInput,
@@ -18,13 +25,6 @@ import {
 import { describeGrant } from '../../tasks/shared/describe.js';
 import { configurationLeftByFix } from './applied-plan.js';
 import { aclChanges, aclOf, bpaChanges, grantsMissingFrom, policyChanges } from './changes.js';
-import {
-  type PolicyText,
-  policyTextOf,
-  readPolicyText,
-  type StatementText,
-  statementName,
-} from './policy-text.js';
 
 type Snapshot = BucketAccessSnapshotInput;
 

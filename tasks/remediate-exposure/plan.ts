@@ -11,20 +11,20 @@
 import { analyseAcls } from '../classify-exposure/acl-analysis.js';
 import { asList } from '../classify-exposure/patterns.js';
 import { statementHash } from '../classify-exposure/policy-analysis.js';
-import {
-  type Acl,
-  type BpaFlag,
-  type BucketAccessSnapshot,
-  type ExposureVerdict,
-  type Grant,
-  type PolicyStatement,
-  PolicyStatementSchema,
-  type PublicAccessBlock,
-  type Vector,
+import type {
+  Acl,
+  BpaFlag,
+  BucketAccessSnapshot,
+  ExposureVerdict,
+  Grant,
+  PolicyStatement,
+  PublicAccessBlock,
+  Vector,
 } from '../shared/contracts.js';
 import { describeGrant } from '../shared/describe.js';
 import { stableStringify } from '../shared/hash.js';
 import { RemediationPlanError } from './errors.js';
+import { readPolicyText } from './policy-text.js';
 
 // ---- The plan's shape --------------------------------------------------------------------
 
@@ -234,37 +234,6 @@ function bpaAction(snapshot: BucketAccessSnapshot, needs: BpaNeeds): Remediation
 
 // ---- The policy: remove exactly the public statements from the text --------------------------
 
-/** The policy text as JSON, with its statements listed and hashed the way the classifier does. */
-interface PolicyText {
-  readonly document: Record<string, unknown>;
-  readonly statements: readonly unknown[];
-  readonly hashes: readonly (string | null)[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parsePolicyText(text: string | null): PolicyText | null {
-  if (text === null) return null;
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!isRecord(document)) return null;
-  // A policy may hold a single statement as an object; it is one statement all the same.
-  const raw = document.Statement;
-  const statements = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  const hashes = statements.map((s) => {
-    // Hashed after the same parse the classifier's snapshot went through, so the hashes agree.
-    const parsed = PolicyStatementSchema.safeParse(s);
-    return parsed.success ? statementHash(parsed.data) : null;
-  });
-  return { document, statements, hashes };
-}
-
 /** Why a public statement cannot be removed exactly, so Block Public Access is used. */
 function statementNotFoundWhy(hash: string, snapshot: BucketAccessSnapshot): string {
   const index = (snapshot.bucketPolicy?.Statement ?? []).findIndex(
@@ -273,10 +242,6 @@ function statementNotFoundWhy(hash: string, snapshot: BucketAccessSnapshot): str
   return index >= 0
     ? `policy statement ${index} named by the verdict is not in the current policy text, so it cannot be removed exactly`
     : 'GetBucketPolicyStatus reports the policy public but names no statement, so no single statement can be removed';
-}
-
-function sidOf(statement: unknown): string | null {
-  return isRecord(statement) && typeof statement.Sid === 'string' ? statement.Sid : null;
 }
 
 /** The policy change for the selected statements, or null when none is found in the text. */
@@ -290,20 +255,19 @@ function policyAction(
     needs.add(POLICY_FLAGS, PREFER_WHY);
     return null;
   }
-  const policy = parsePolicyText(input.policyText);
+  const policy = readPolicyText(input.policyText);
   const wanted = new Set(hashes);
   for (const hash of hashes) {
-    if (!policy?.hashes.includes(hash)) needs.add(POLICY_FLAGS, statementNotFoundWhy(hash, input.snapshot));
+    if (!policy?.statements.some((s) => s.hash === hash))
+      needs.add(POLICY_FLAGS, statementNotFoundWhy(hash, input.snapshot));
   }
   if (policy === null) return null;
   const removed: RemovedStatement[] = [];
   const kept: unknown[] = [];
-  policy.statements.forEach((statement, index) => {
-    const hash = policy.hashes[index] ?? null;
-    if (hash !== null && wanted.has(hash))
-      removed.push({ statement: index, sid: sidOf(statement), statementHash: hash });
-    else kept.push(statement);
-  });
+  for (const { raw, index, sid, hash } of policy.statements) {
+    if (hash !== null && wanted.has(hash)) removed.push({ statement: index, sid, statementHash: hash });
+    else kept.push(raw);
+  }
   if (removed.length === 0) return null;
   if (kept.length === 0) return { kind: 'deleteBucketPolicy', removedStatements: removed };
   // Spreading keeps every top-level field (Version, Id…) in its place; only Statement changes.
@@ -538,7 +502,7 @@ function statementWords(removed: readonly RemovedStatement[]): string {
 
 /** How many statements a policy text holds; null when it cannot be read. */
 function statementCount(policyText: string): number | null {
-  return parsePolicyText(policyText)?.statements.length ?? null;
+  return readPolicyText(policyText)?.statements.length ?? null;
 }
 
 function grantWords(grants: readonly Grant[]): string {

@@ -1,9 +1,10 @@
 /**
  * A bucket policy as text, its statements kept as written and named by the classifier's hash,
- * so a statement is recognised wherever it moved and re-added exactly as it was.
+ * so a statement is recognised wherever it moved: the plan removes exactly the public ones, and a
+ * rollback re-adds them exactly as they were.
  */
-import { statementHash } from '../../tasks/classify-exposure/policy-analysis.js';
-import { type BucketAccessSnapshotInput, PolicyStatementSchema } from '../../tasks/shared/contracts.js';
+import { statementHash } from '../classify-exposure/policy-analysis.js';
+import { type BucketAccessSnapshotInput, PolicyStatementSchema } from '../shared/contracts.js';
 
 /** One statement as written, its position, Sid and hash (null when it is not a valid statement). */
 export interface StatementText {
