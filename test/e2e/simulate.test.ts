@@ -407,10 +407,9 @@ describe('s3-exposure demo', () => {
     expect(stdout).toMatch(/1\. A bucket policy made public/);
     // 16 executions: the first owns the incident; the others join it, or, arriving after it let
     // the bucket go, find the exposure already reported. Either way one incident and one alert.
-    const storm =
-      /3\. A storm of events\n.*\n\s+16 executions: (\d+) x ResponseComplete, (\d+) x JoinedOpenIncident[\s\S]*?\n\n4\./.exec(
-        stdout,
-      );
+    const storm = /3\. A storm of events\n.*\n\s+16 executions: [^\n]*JoinedOpenIncident[\s\S]*?\n\n4\./.exec(
+      stdout,
+    );
     expect(storm, stdout).not.toBeNull();
     expect(storm?.[0].match(/incident inc-/g)).toHaveLength(1);
     expect(storm?.[0].match(/email to soc@example.com/g)).toHaveLength(1);
