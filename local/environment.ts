@@ -33,8 +33,8 @@ export interface EnvironmentOptions {
   readonly outboxDir?: string;
   /** Replaces task handlers (tests inject failures this way). */
   readonly handlers?: Partial<TaskHandlers>;
-  /** Fail Tasks once after they ran, as Lambda errors after a write do (see the runner). */
-  readonly failOnceAfterRun?: RunnerOptions['failOnceAfterRun'];
+  /** Retries after a write, short task timeouts (see the runner's harness). */
+  readonly harness?: RunnerOptions['harness'];
 }
 
 const WORLD_FILE = 'world.json';
@@ -143,7 +143,7 @@ export class LocalEnvironment {
       handlers: withOverrides(TASK_HANDLERS, options.handlers),
       taskRuns: (remainingTimeMs) =>
         storedTaskRuns({ client: dynamo.client, tableName: DEFAULT_TABLE_NAME, remainingTimeMs }),
-      ...(options.failOnceAfterRun ? { failOnceAfterRun: options.failOnceAfterRun } : {}),
+      ...(options.harness ? { harness: options.harness } : {}),
       deps,
     });
     // Step Functions' StartExecution (account-level fan-out) runs a new local execution.

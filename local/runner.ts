@@ -61,6 +61,21 @@ export function loadDefinition(region: string, accountId: string): StateMachineD
   return JSON.parse(substituted) as StateMachineDefinition;
 }
 
+/** The definition with every Task's TimeoutSeconds set to `seconds` (unchanged when undefined). */
+function withTaskTimeout(
+  definition: StateMachineDefinition,
+  seconds: number | undefined,
+): StateMachineDefinition {
+  if (seconds === undefined) return definition;
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => [
+      name,
+      state.Type === 'Task' ? { ...state, TimeoutSeconds: seconds } : state,
+    ]),
+  );
+  return { ...definition, States: states } as StateMachineDefinition;
+}
+
 function taskStateNames(definition: StateMachineDefinition): string[] {
   return Object.entries(definition.States)
     .filter(([, state]) => state.Type === 'Task')
@@ -77,12 +92,24 @@ export interface RunnerOptions {
   readonly taskRuns?: (remainingTimeMs: () => number) => TaskRuns;
   /** Retry pauses, shortened for local runs (AWS waits seconds). */
   readonly retryIntervalMs?: number;
+  /** Ways to make the run harder than a calm day in AWS (tests and the fault matrix). */
+  readonly harness?: RunnerHarness;
+}
+
+/** Ways to make a run harder than a calm day in AWS. */
+export interface RunnerHarness {
   /**
    * Fail each Task once AFTER it ran (its writes done, its answer lost), as a Lambda error or
    * timeout that arrives after the function wrote: Step Functions retries it with the same input.
    * `true` for every Task state, or the names of some.
    */
   readonly failOnceAfterRun?: boolean | readonly string[];
+  /**
+   * Every Task's TimeoutSeconds, instead of the definition's: with latency faults longer than
+   * this, a task times out while its invocation goes on, and whatever it writes late lands
+   * after the state machine moved on, as it can in AWS. `idle()` waits for those invocations too.
+   */
+  readonly taskTimeoutSeconds?: number;
 }
 
 /** Runs executions of the workflow and keeps their histories. */
@@ -97,9 +124,14 @@ export class WorkflowRunner {
   readonly #timeouts: Map<string, number>;
   /** Invocations already failed once by `failOnceAfterRun`. */
   readonly #failedOnce = new Set<string>();
+  /** Task invocations still running, including those whose state already timed out. */
+  readonly #invocations = new Set<Promise<unknown>>();
 
   constructor(private readonly options: RunnerOptions) {
-    this.definition = loadDefinition(options.region, options.accountId);
+    this.definition = withTaskTimeout(
+      loadDefinition(options.region, options.accountId),
+      options.harness?.taskTimeoutSeconds,
+    );
     this.stateMachineArn = `arn:aws:states:${options.region}:${options.accountId}:stateMachine:${STATE_MACHINE_NAME}`;
     for (const name of taskStateNames(this.definition)) {
       if (!options.handlers[name]) throw new Error(`no local handler for Task state ${name}`);
@@ -126,7 +158,8 @@ export class WorkflowRunner {
 
   /** Waits until no execution runs, including those started by other executions (fan-out). */
   async idle(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+    while (this.#running.size > 0 || this.#invocations.size > 0)
+      await Promise.allSettled([...this.#running, ...this.#invocations]);
   }
 
   async #run(input: unknown, name: string): Promise<ExecutionRecord> {
@@ -147,13 +180,12 @@ export class WorkflowRunner {
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
-        async (invocation: unknown) => {
-          const payload = (invocation as { Payload?: unknown } | null)?.Payload;
-          const answer = await invokeAsLambda(
-            (input) => handler(input, this.#depsFor(state)),
-            payload,
-            state,
-          );
+        async (request: unknown) => {
+          const payload = (request as { Payload?: unknown } | null)?.Payload;
+          const invocation = invokeAsLambda((input) => handler(input, this.#depsFor(state)), payload, state);
+          this.#invocations.add(invocation);
+          void invocation.finally(() => this.#invocations.delete(invocation));
+          const answer = await invocation;
           if (!answer.ok) throw asStateError(answer.error);
           this.#maybeFailAfterRun(executionId, state, payload);
           return { Payload: answer.result as never, StatusCode: 200, ExecutedVersion: '$LATEST' };
@@ -208,7 +240,7 @@ export class WorkflowRunner {
   }
 
   #maybeFailAfterRun(executionId: string, state: string, payload: unknown): void {
-    const which = this.options.failOnceAfterRun;
+    const which = this.options.harness?.failOnceAfterRun;
     if (!which || (which !== true && !which.includes(state))) return;
     const key = `${executionId}\n${state}\n${JSON.stringify(payload)}`;
     if (this.#failedOnce.has(key)) return;

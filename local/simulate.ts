@@ -11,7 +11,7 @@ import type { Clock } from '../tasks/shared/clock.js';
 import type { Incident, ResponderConfig, ResponseMode } from '../tasks/shared/contracts.js';
 import { LocalEnvironment } from './environment.js';
 import { checkEvents } from './input.js';
-import type { ExecutionRecord, ExecutionStatus, TaskHandlers } from './runner.js';
+import type { ExecutionRecord, ExecutionStatus, RunnerHarness, TaskHandlers } from './runner.js';
 import { applyEventToWorld } from './sandbox/apply-event.js';
 import type { OutboxEntry } from './sandbox/operations.js';
 import type { World, WorldInput } from './sandbox/world.js';
@@ -29,8 +29,8 @@ export interface SimulateOptions {
   readonly outboxDir?: string;
   readonly clock?: Clock;
   readonly handlers?: Partial<TaskHandlers>;
-  /** Fail Tasks once after they ran (the retry-safety harness). */
-  readonly failOnceAfterRun?: boolean | readonly string[];
+  /** Retries after a write, short task timeouts (see the runner's harness). */
+  readonly harness?: RunnerHarness;
   /**
    * Leave the environment open for the caller to read the store (then the caller closes it).
    * By default the run saves and closes it, letting the state folder go for the next command.
@@ -105,7 +105,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRun>
     config: withMode(options.config, options.mode),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.handlers ? { handlers: options.handlers } : {}),
-    ...(options.failOnceAfterRun ? { failOnceAfterRun: options.failOnceAfterRun } : {}),
+    ...(options.harness ? { harness: options.harness } : {}),
     ...(options.outboxDir ? { outboxDir: options.outboxDir } : {}),
   });
   const started: Promise<ExecutionRecord>[] = [];

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import type { ResponseMode } from '../../tasks/shared/contracts.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { projectPath } from '../paths.js';
-import type { FaultInput, FaultService, World } from '../sandbox/world.js';
+import type { RunnerHarness } from '../runner.js';
+import { type FaultInput, type FaultService, isRead, type World } from '../sandbox/world.js';
 import { type SimulationRun, simulate } from '../simulate.js';
 
 export const BUCKET = 'acme-public-assets';
@@ -49,7 +50,17 @@ export interface FaultKind {
   readonly name: string;
   /** The fault for an operation, or null when it does not apply to it. */
   readonly fault: (op: Operation) => FaultInput | null;
+  /** How the run is set up for it (the slow call needs a short task timeout to outlive). */
+  readonly harness?: RunnerHarness;
 }
+
+/**
+ * The Task timeout of the latency cells, and how long their slow call takes: longer, so the state
+ * times out while the invocation goes on and writes late (AWS's timeouts are a minute or more;
+ * the ratio is what matters).
+ */
+const SHORT_TASK_TIMEOUT_SECONDS = 1;
+const PAST_THE_TIMEOUT_MS = 1500;
 
 const THROTTLE: Readonly<Record<FaultService, string>> = {
   dynamodb: 'ProvisionedThroughputExceededException',
@@ -89,6 +100,12 @@ const UNAVAILABLE: Readonly<Record<FaultService, string>> = {
 };
 
 const isBucketCall = (op: Operation) => op.service === 's3' && op.operation !== 'PutObject';
+/**
+ * S3's bucket configuration reads are eventually consistent. The store's are not: every Get,
+ * Query and Scan it sends is ConsistentRead, so a stale read does not apply to DynamoDB.
+ */
+const mayReadStale = (op: Operation) =>
+  (op.service === 's3' || op.service === 's3control') && isRead(op.operation);
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   { name: 'throttled, then ok', fault: (op) => ({ ...op, error: THROTTLE[op.service], times: 2 }) },
@@ -113,6 +130,15 @@ export const FAULT_KINDS: readonly FaultKind[] = [
         : null,
   },
   {
+    name: 'a stale read',
+    fault: (op) => (mayReadStale(op) ? { ...op, stale: true, times: 1 } : null),
+  },
+  {
+    name: 'slower than the task timeout',
+    fault: (op) => ({ ...op, latencyMs: PAST_THE_TIMEOUT_MS, times: 1 }),
+    harness: { taskTimeoutSeconds: SHORT_TASK_TIMEOUT_SECONDS },
+  },
+  {
     name: 'SES rejects the message',
     fault: (op) => (op.service === 'ses' ? { ...op, error: 'MessageRejected', times: FOR_GOOD } : null),
   },
@@ -124,6 +150,7 @@ export interface Cell {
   readonly operation: Operation | null;
   readonly kind: string;
   readonly fault: FaultInput | null;
+  readonly harness?: RunnerHarness;
 }
 
 /** Every cell of the matrix, for one mode. */
@@ -131,7 +158,10 @@ export function cells(mode: ResponseMode): Cell[] {
   const faulted = OPERATIONS.flatMap((operation) =>
     FAULT_KINDS.flatMap((kind) => {
       const fault = kind.fault(operation);
-      return fault ? [{ mode, operation, kind: kind.name, fault }] : [];
+      if (!fault) return [];
+      return [
+        { mode, operation, kind: kind.name, fault, ...(kind.harness ? { harness: kind.harness } : {}) },
+      ];
     }),
   );
   return [...faulted, { mode, operation: null, kind: 'Security Hub not enabled', fault: null }];
@@ -167,6 +197,7 @@ export async function runCell(cell: Cell): Promise<Verdict> {
     events: [event],
     mode: cell.mode,
     keepOpen: true,
+    ...(cell.harness ? { harness: cell.harness } : {}),
   });
   try {
     // The judge reads the store itself: the run's faults are over.
@@ -215,16 +246,21 @@ export function judge(
   // A fault the run never met (notify mode makes no backup), or one the SDK's retries, a
   // HeadBucket or a re-read answered, is absorbed: there is nothing for the operators to fix.
   // Every run reads and writes the store, so a store fault is always met.
-  const hit =
-    op === null ||
-    op.service === 'dynamodb' ||
-    run.environment.sandbox.calls.some(
-      (c) => c.service === op.service && c.operation === op.operation && c.outcome !== 'ok',
-    );
+  const calls = run.environment.sandbox.calls.filter(
+    (c) => op !== null && c.service === op.service && c.operation === op.operation,
+  );
+  const hit = op === null || op.service === 'dynamodb' || calls.some((c) => c.outcome !== 'ok');
+  // A slow call proves something only if its task really timed out while the call went on.
+  const slow = cell.harness?.taskTimeoutSeconds !== undefined;
+  const timedOut = run.records.some((r) => r.steps.some((step) => step.error?.Error === 'States.Timeout'));
+  if (slow && (calls.length > 0 || op?.service === 'dynamodb') && !timedOut)
+    problems.push('the slow call never outlived its task');
   const absorbed =
     !hit ||
+    slow ||
     cell.kind === 'throttled, then ok' ||
     cell.kind === 'NoSuchBucket once' ||
+    cell.kind === 'a stale read' ||
     cell.kind === 'a conditional write loses a race';
 
   if (!incident && !storeBroken) problems.push('no incident');

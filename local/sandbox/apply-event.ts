@@ -366,5 +366,6 @@ export function applyEventToWorld(sandbox: SandboxAccount, event: unknown): Appl
       `${trigger.eventName} not applied: the sandbox cannot hold what it records (${issues.join('; ')})`,
     );
   }
+  sandbox.rememberBeforeChange();
   return apply(change);
 }

@@ -78,7 +78,7 @@ export const CallRecordSchema = z.object({
   operation: z.string(),
   /** The command input, with bodies and streams replaced by a short description. */
   input: z.unknown(),
-  /** "ok", or the name of the error the call raised. */
+  /** "ok", or the error raised; "stale" or "<error> (stale)" when a stale fault answered (see FaultSchema). */
   outcome: z.string(),
   at: z.string(),
 });
@@ -166,6 +166,8 @@ export class SandboxAccount {
   readonly outboxDir: string | null;
   readonly #clock: Clock;
   #startExecution: StartExecutionHandler | null = null;
+  /** The world before the last replayed event: what a stale read answers from. */
+  #beforeLastChange: World | null = null;
 
   private constructor(world: World, options: SandboxOptions) {
     this.world = world;
@@ -230,6 +232,15 @@ export class SandboxAccount {
     this.world.faults.push(parsed.data);
   }
 
+  /**
+   * Keeps the world as it is now for stale reads (see {@link FaultSchema}); `applyEventToWorld`
+   * calls it before it changes anything. Kept in memory only: a loaded state folder has none,
+   * and a stale read then answers from the present.
+   */
+  rememberBeforeChange(): void {
+    this.#beforeLastChange = structuredClone(this.world);
+  }
+
   /** Registers the workflow runner that StartExecution hands executions to. */
   onStartExecution(handler: StartExecutionHandler): void {
     this.#startExecution = handler;
@@ -281,6 +292,10 @@ export class SandboxAccount {
     const fault = takeFault(this.world, service, operation, input);
     const delay = this.latencyMs + (fault?.latencyMs ?? 0);
     if (delay > 0) await sleep(delay);
+    // A stale read answers from a copy of the world before the last change, so nothing it does
+    // reaches the remembered world; its outcome says "stale" (and the error, if it raised one).
+    const stale = fault?.stale === true && this.#beforeLastChange !== null;
+    const outcome = (what: string) => (stale ? (what === 'ok' ? 'stale' : `${what} (stale)`) : what);
     try {
       if (fault?.error !== undefined) {
         throw new AwsApiError(fault.error, fault.message ?? `${fault.error} (injected fault)`);
@@ -288,15 +303,19 @@ export class SandboxAccount {
       const run = OPERATIONS[service][operation];
       if (run === undefined)
         throw new Error(`sandbox does not model ${SERVICE_LABELS[service]}.${operation}`);
-      const output = await run(input, this.#context(call.region ?? this.world.region));
-      this.#log(service, operation, input, 'ok', at);
+      const context = this.#context(call.region ?? this.world.region);
+      const output = await run(
+        input,
+        stale ? { ...context, world: structuredClone(this.#beforeLastChange as World) } : context,
+      );
+      this.#log(service, operation, input, outcome('ok'), at);
       return output;
     } catch (error) {
       if (!(error instanceof AwsApiError)) {
-        this.#log(service, operation, input, errorName(error), at);
+        this.#log(service, operation, input, outcome(errorName(error)), at);
         throw error;
       }
-      this.#log(service, operation, input, error.code, at);
+      this.#log(service, operation, input, outcome(error.code), at);
       throw toServiceException(service, error, call.requestId ?? randomUUID());
     }
   }

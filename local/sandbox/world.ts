@@ -120,8 +120,15 @@ export type WorldBucket = z.infer<typeof WorldBucketSchema>;
 /**
  * An injected fault: the next `times` calls of `operation` (the SDK command name without
  * "Command") on `service`, optionally only for `bucket`, fail with `error` after `latencyMs`.
- * A fault without `error` only adds latency.
+ * A fault without `error` only adds latency. A `stale` fault answers a read (Get…, List…,
+ * Head…) from the world as it was before the last event was replayed, as S3's eventually
+ * consistent bucket configuration can.
  */
+/** Operations that only read: the ones a stale fault can answer from an earlier world. */
+export function isRead(operation: string): boolean {
+  return /^(Get|List|Head|Describe)/.test(operation);
+}
+
 export const FaultSchema = z
   .strictObject({
     service: z.enum(FAULT_SERVICES),
@@ -131,10 +138,16 @@ export const FaultSchema = z
     times: z.number().int().positive().default(1),
     bucket: z.string().min(1).optional(),
     latencyMs: z.number().int().nonnegative().optional(),
+    stale: z.boolean().optional(),
   })
-  .refine((fault) => fault.error !== undefined || fault.latencyMs !== undefined, {
-    message: 'a fault needs an error, a latencyMs, or both',
+  .refine((fault) => fault.error !== undefined || fault.latencyMs !== undefined || fault.stale === true, {
+    message: 'a fault needs an error, a latencyMs or stale',
     path: ['error'],
+  })
+  .refine((fault) => fault.stale !== true || (fault.error === undefined && isRead(fault.operation)), {
+    message:
+      'a stale fault is a read (Get…, List…, Head…) answered from before the last change, without an error',
+    path: ['stale'],
   });
 /** A fault after defaults. */
 export type Fault = z.infer<typeof FaultSchema>;

@@ -5,6 +5,7 @@ import {
   type WorkflowState,
   WorkflowStateSchema,
 } from '../shared/contracts.js';
+import { ChangeNotVisibleYetError } from '../shared/errors.js';
 import { coverage } from '../shared/exceptions.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
@@ -16,6 +17,7 @@ import { classifyExposure, SCAN_LIMIT } from './classify.js';
 import { handOver, roundsUsedUp } from './handover.js';
 import { listObjectKeys } from './list-objects.js';
 import { readBucketSnapshot } from './read-snapshot.js';
+import { unseenChanges, withUnseen } from './unseen-changes.js';
 
 /** Changes that can bring stored object ACLs back into force without naming any object. */
 const UNCOVERS_OBJECT_ACLS = new Set([
@@ -70,7 +72,15 @@ export const classifyExposureTask = defineTask(
     });
     if (scanGap !== undefined)
       raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: scanGap }];
-    const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`));
+    const snapshot = parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`);
+    const read = classifyExposure(snapshot);
+    const unseen = unseenChanges(events, snapshot);
+    // A bucket found public is answered now; one that looks private only because the read lags
+    // an event is read again (the state machine's Retry) before it is called anything.
+    if (unseen.length > 0 && !read.effectivelyPublic && !state.changeNotVisible) {
+      throw new ChangeNotVisibleYetError(`${bucket}: ${unseen.map((u) => u.why).join('; ')}`);
+    }
+    const verdict = withUnseen(read, unseen);
 
     const [exceptions, incidents] = await Promise.all([
       deps.store.listExceptions(),
@@ -122,6 +132,7 @@ export const classifyExposureTask = defineTask(
     const next: WorkflowState = {
       ...state,
       round: (state.round ?? 0) + 1,
+      changeNotVisible: undefined,
       assessment,
       finding: undefined,
       findingError: undefined,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestedPolicyIsPublic } from '../classify-exposure/unseen-changes.js';
 import type { Trigger, WorkflowState } from '../shared/contracts.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { incidentEventOf } from '../shared/state-access.js';
@@ -83,7 +84,10 @@ export const normalizeEvent = defineTask(
       } satisfies WorkflowState;
     }
     // The policy text may be 20 KB: the incident keeps the event as evidence, the state does not need it.
-    const { policyText: _dropped, ...requested } = parsed.trigger.requested;
+    const { policyText, ...requested } = parsed.trigger.requested;
+    // What the policy means is kept, so a read that does not show it yet is noticed (unseen-changes.ts).
+    if (policyText !== undefined)
+      requested.publicPolicy = requestedPolicyIsPublic(policyText, parsed.trigger.accountId);
     let trigger: Trigger = { ...parsed.trigger, requested };
 
     if (parsed.kind === 'attempt') {

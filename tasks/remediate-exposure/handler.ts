@@ -25,6 +25,7 @@ export const remediateExposure = defineTask(
   'RemediateExposure',
   WorkflowStateSchema,
   async (state, deps): Promise<WorkflowState> => {
+    const startedWithMs = deps.remainingTimeMs?.();
     const { bucket, region } = bucketTrigger(state, 'RemediateExposure');
     const decided = await requireIncident(deps.store, state.assessment?.incidentId, 'RemediateExposure');
     const now = deps.clock.now();
@@ -99,7 +100,7 @@ export const remediateExposure = defineTask(
     };
     incident = await deps.store.putIncident(withHistory(incident, now, `backup written to ${location}`));
 
-    ensureTimeFor('apply the fix', deps.remainingTimeMs);
+    ensureTimeFor('apply the fix', deps.remainingTimeMs, startedWithMs);
     const landed: string[] = [];
     const target = { bucket, accountId: decided.accountId };
     let applied: Awaited<ReturnType<typeof applyPlan>>;

@@ -209,9 +209,11 @@ export type Mitigation = z.infer<typeof MitigationSchema>;
  * Why something is unknown: `unread` a part AWS did not let us read (an error code), `gone` an
  * object that no longer exists (not a gap), `undecided` read but not decidable here (an unknown
  * owner, access point delegation), `disagreement` AWS's `policyStatus` and our reading differ
- * (everything was read; AWS's word decides). Decisions read this, never the wording of `why`.
+ * (everything was read; AWS's word decides), `unseen` an event's change toward public that the
+ * read does not show yet (S3's configuration is eventually consistent). Decisions read this,
+ * never the wording of `why`.
  */
-export const UnknownKindSchema = z.enum(['unread', 'gone', 'undecided', 'disagreement']);
+export const UnknownKindSchema = z.enum(['unread', 'gone', 'undecided', 'disagreement', 'unseen']);
 export type UnknownKind = z.infer<typeof UnknownKindSchema>;
 
 export const UnknownSchema = z.object({
@@ -248,6 +250,21 @@ export type ExposureVerdict = z.infer<typeof ExposureVerdictSchema>;
 
 // ---- The workflow ------------------------------------------------------------------------
 
+/**
+ * What the request itself asked for. A witness only: the classifier re-reads the configuration.
+ * `bpa`, `objectOwnership` and `policyText` are present only when the request carried them.
+ */
+export const RequestedSchema = z.object({
+  publicAcl: z.boolean(),
+  bpa: PublicAccessBlockSchema.optional(),
+  objectOwnership: z.string().optional(),
+  policyText: z.string().optional(),
+  /** Whether the requested policy lets the public in on its own (see unseen-changes.ts). */
+  publicPolicy: z.boolean().optional(),
+});
+/** What the request itself asked for. */
+export type Requested = z.infer<typeof RequestedSchema>;
+
 /** One CloudTrail event as an incident records it: a trigger and a witness. */
 export const IncidentEventSchema = z.object({
   eventID: z.string(),
@@ -256,6 +273,8 @@ export const IncidentEventSchema = z.object({
   sourceIp: z.string().nullable(),
   time: z.string(),
   keys: z.array(z.string()),
+  /** What the call asked for (without the policy text): what a read after it should show. */
+  requested: RequestedSchema.optional(),
 });
 export type IncidentEvent = z.infer<typeof IncidentEventSchema>;
 
@@ -346,6 +365,66 @@ export const IncidentSchema = z.object({
   version: z.number().int().min(0).default(0),
 });
 export type Incident = z.infer<typeof IncidentSchema>;
+
+// ---- Approval -------------------------------------------------------------------------------
+// A request for a person's decision on one plan. The record never holds the task token: that
+// lives in an item of its own, read only to answer the workflow and deleted once decided.
+
+export const ApprovalStatusSchema = z.enum(['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'SUPERSEDED']);
+export type ApprovalStatus = z.infer<typeof ApprovalStatusSchema>;
+
+/** A decision on an approval, by a person through the page or by the system (a Macie result). */
+export const ApprovalDecisionSchema = z.object({
+  decision: z.enum(['APPROVED', 'REJECTED']),
+  /** The approver's address (the signed link's recipient), or "system". */
+  approver: z.string().min(1),
+  by: z.enum(['person', 'system']),
+  at: z.iso.datetime(),
+  sourceIp: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  reason: z.string().max(1_000).nullable(),
+  /** REJECTED as intended until this time: an exception for exactly these vectors is registered. */
+  intendedUntil: z.iso.datetime().nullable(),
+});
+export type ApprovalDecision = z.infer<typeof ApprovalDecisionSchema>;
+
+/** The 128-bit random id of an approval, as 32 lowercase hex digits. */
+export const ApprovalIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'an approval id: 32 hex digits');
+
+export const ApprovalRecordSchema = z.object({
+  approvalId: ApprovalIdSchema,
+  incidentId: z.string().min(1),
+  executionId: z.string().min(1),
+  bucket: z.string().min(1),
+  accountId: z.string().min(1),
+  region: z.string().min(1),
+  /** What is public and why, in plain words (the verdict's summary and reasons). */
+  summary: z.string(),
+  reasons: z.array(z.string()),
+  severity: SeveritySchema,
+  /** The exact mitigations asked about, bound by `planHash`: an approval approves this plan only. */
+  plan: z.object({
+    hash: z.string().min(1),
+    mitigations: z.array(MitigationSchema),
+    changes: z.array(z.string()),
+    blastRadius: z.array(z.string()),
+  }),
+  /** Where the backup of the bucket's configuration goes before anything changes. */
+  backupLocation: z.string().nullable(),
+  approvers: z.array(z.string().min(1)).min(1),
+  /** Buckets marked high-risk: the page asks the approver to type the bucket name. */
+  highRisk: z.boolean(),
+  requestedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  status: ApprovalStatusSchema,
+  decision: ApprovalDecisionSchema.nullable(),
+  /** The approval that replaced this one (a wider exposure during the wait), or null. */
+  supersededBy: z.string().nullable(),
+  /** Macie's status for the incident, as the page shows it (null until the scan issue). */
+  macie: z.string().nullable(),
+  version: z.number().int().min(0).default(0),
+});
+export type ApprovalRecord = z.infer<typeof ApprovalRecordSchema>;
 
 // ---- Configuration ---------------------------------------------------------------------
 // One JSON document (`--config FILE` locally; the stack's props in AWS, read by the first task).
@@ -453,19 +532,6 @@ export const ActorSchema = z.object({
 /** Who made the call. */
 export type Actor = z.infer<typeof ActorSchema>;
 
-/**
- * What the request itself asked for. A witness only: the classifier re-reads the configuration.
- * `bpa`, `objectOwnership` and `policyText` are present only when the request carried them.
- */
-export const RequestedSchema = z.object({
-  publicAcl: z.boolean(),
-  bpa: PublicAccessBlockSchema.optional(),
-  objectOwnership: z.string().optional(),
-  policyText: z.string().optional(),
-});
-/** What the request itself asked for. */
-export type Requested = z.infer<typeof RequestedSchema>;
-
 /** The trigger NormalizeEvent hands on. `bucket` is null only for account-level BPA events. */
 export const TriggerSchema = z.object({
   eventID: z.string().min(1),
@@ -556,6 +622,11 @@ export const WorkflowStateSchema = z.strictObject({
    * by their input, see TaskRuns) and the loops can be bounded.
    */
   round: z.number().int().min(0).optional(),
+  /**
+   * Set by the state machine once ClassifyExposure's retries for a change the reads did not show
+   * yet are used up: the next classification reports it as unseen rather than waiting again.
+   */
+  changeNotVisible: z.boolean().optional(),
   assessment: AssessmentSchema.optional(),
   finding: FindingStepSchema.optional(),
   close: z.object({ reason: ClosedReasonSchema }).optional(),

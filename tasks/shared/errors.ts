@@ -95,17 +95,30 @@ export class TaskTimeRunningOutError extends ResponderError {
   override name = 'TaskTimeRunningOutError';
 }
 
-/** How much time a task keeps in hand before it starts changing a bucket. */
+/**
+ * The read does not show a change toward public that an event recorded (S3's configuration is
+ * eventually consistent). The state machine reads again a little later; once its retries are
+ * used up, the classification goes ahead and reports the change as unseen.
+ */
+export class ChangeNotVisibleYetError extends ResponderError {
+  override name = 'ChangeNotVisibleYetError';
+}
+
+/** How much time a task keeps in hand before it starts changing a bucket (at most). */
 export const CHANGE_TIME_MARGIN_MS = 15_000;
 
-/** Throws TaskTimeRunningOutError when less than `marginMs` of the invocation is left. */
+/**
+ * Throws TaskTimeRunningOutError when too little of the invocation is left to start a change:
+ * 15 s, or a quarter of the time it started with when that is less (a short timeout).
+ */
 export function ensureTimeFor(
   what: string,
   remainingTimeMs: (() => number) | undefined,
-  marginMs = CHANGE_TIME_MARGIN_MS,
+  startedWithMs?: number,
 ): void {
+  const margin = Math.min(CHANGE_TIME_MARGIN_MS, (startedWithMs ?? Number.POSITIVE_INFINITY) / 4);
   const left = remainingTimeMs?.();
-  if (left !== undefined && left < marginMs) {
+  if (left !== undefined && left < margin) {
     throw new TaskTimeRunningOutError(
       `${Math.round(left / 1000)} s left, too little to ${what}: nothing changed`,
     );

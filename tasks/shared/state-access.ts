@@ -4,6 +4,8 @@ import type { IncidentStore } from './incident-store.js';
 
 /** The incident's record of an event: who, when, from where, which keys. */
 export function incidentEventOf(trigger: Trigger): IncidentEvent {
+  // The policy text can be 20 KB; what it means (`publicPolicy`) is enough for a witness.
+  const { policyText: _text, ...requested } = trigger.requested;
   return {
     eventID: trigger.eventID,
     eventName: trigger.eventName,
@@ -11,6 +13,7 @@ export function incidentEventOf(trigger: Trigger): IncidentEvent {
     sourceIp: trigger.sourceIp,
     time: trigger.eventTime,
     keys: trigger.keys,
+    requested,
   };
 }
 

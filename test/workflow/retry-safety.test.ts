@@ -47,7 +47,7 @@ function outcome(simulation: SimulationRun) {
 
 async function bothWays(events: () => SampleEvent[], options: Parameters<typeof run>[1] = {}) {
   const plain = await run(events(), { serial: true, ...options });
-  const retried = await run(events(), { serial: true, failOnceAfterRun: true, ...options });
+  const retried = await run(events(), { serial: true, harness: { failOnceAfterRun: true }, ...options });
   return { plain, retried };
 }
 
@@ -135,7 +135,7 @@ describe('every Task failing once after it ran', () => {
         }),
       );
     const plain = await run(storm(), { serial: true });
-    const retried = await run(storm(), { serial: true, failOnceAfterRun: true });
+    const retried = await run(storm(), { serial: true, harness: { failOnceAfterRun: true } });
 
     expect(outcome(retried)).toEqual(outcome(plain));
     expect(retried.result.outbox).toHaveLength(1);

@@ -93,7 +93,17 @@ describe('injected faults and the SDK own retries', () => {
   it('rejects a fault with neither an error nor a latency', () => {
     const sandbox = testSandbox();
     expect(() => sandbox.injectFault({ service: 's3', operation: 'GetBucketAcl' })).toThrow(
-      'a fault needs an error, a latencyMs, or both',
+      'a fault needs an error, a latencyMs or stale',
     );
+  });
+
+  it('rejects a stale fault on a write, or with an error', () => {
+    const sandbox = testSandbox();
+    expect(() => sandbox.injectFault({ service: 's3', operation: 'PutBucketPolicy', stale: true })).toThrow(
+      /a stale fault is a read/,
+    );
+    expect(() =>
+      sandbox.injectFault({ service: 's3', operation: 'GetBucketAcl', stale: true, error: 'AccessDenied' }),
+    ).toThrow(/a stale fault is a read/);
   });
 });

@@ -22,6 +22,9 @@ const BUCKET = 'acme-public-assets';
 const POLICY_EVENT = 'put-bucket-policy-public.json';
 const POLICY_EVENT_ID = 'cd849c53-7932-4d49-934a-269d29776789';
 const BPA_EVENT = 'put-bucket-public-access-block.json';
+/** A change toward private, on acme-reports: nothing for a read to lag behind. */
+const DELETE_POLICY_EVENT = 'delete-bucket-policy.json';
+const DELETE_POLICY_BUCKET = 'acme-reports';
 
 let deps: TestDeps;
 
@@ -211,13 +214,14 @@ describe('classifyExposureTask: what it records', () => {
 
   it('finds an open incident not public any more, and asks for it to close as NOT_PUBLIC', async () => {
     // The incident's events name two objects, so their ACLs are read again too.
-    await deps.store.putIncident(makeIncident({ bucket: BUCKET }));
-    bucket({
+    await deps.store.putIncident(makeIncident({ bucket: DELETE_POLICY_BUCKET }));
+    mockBucket(deps.mocks, {
+      bucket: DELETE_POLICY_BUCKET,
       ownership: 'BucketOwnerEnforced',
       objects: { 'reports/q3.csv': false, 'reports/q4.csv': false },
     });
 
-    const state = await classify(await registeredState(POLICY_EVENT, deps));
+    const state = await classify(await registeredState(DELETE_POLICY_EVENT, deps));
 
     expect(state.assessment).toMatchObject({ outcome: 'notPublic', incidentId: INCIDENT_ID });
     expect(state.close).toEqual({ reason: 'NOT_PUBLIC' });
@@ -226,12 +230,40 @@ describe('classifyExposureTask: what it records', () => {
   });
 
   it('writes no incident for a private bucket that had none', async () => {
-    bucket({ ownership: 'BucketOwnerEnforced' });
+    mockBucket(deps.mocks, { bucket: DELETE_POLICY_BUCKET, ownership: 'BucketOwnerEnforced' });
 
-    const state = await classify(await registeredState(POLICY_EVENT, deps));
+    const state = await classify(await registeredState(DELETE_POLICY_EVENT, deps));
 
     expect(state.assessment).toMatchObject({ outcome: 'notPublic', incidentId: null });
     expect(await deps.store.listIncidents()).toEqual([]);
+  });
+
+  it('does not call a bucket private while the read lags an event that made it public', async () => {
+    bucket({ ownership: 'BucketOwnerEnforced' });
+    const state = await registeredState(POLICY_EVENT, deps);
+
+    await expect(classify(state)).rejects.toThrow(
+      expect.objectContaining({
+        name: 'ChangeNotVisibleYetError',
+        message: expect.stringMatching(/put a public policy/),
+      }),
+    );
+    expect(await deps.store.listIncidents()).toEqual([]);
+    // The events wait for the read that will show them.
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.pending).toHaveLength(1);
+  });
+
+  it('reports a change still not visible after the retries as unseen: could not fully assess, MEDIUM', async () => {
+    bucket({ ownership: 'BucketOwnerEnforced' });
+
+    const state = await classify({ ...(await registeredState(POLICY_EVENT, deps)), changeNotVisible: true });
+
+    expect(state.assessment).toMatchObject({ outcome: 'partial', severity: 'MEDIUM' });
+    expect(state.changeNotVisible).toBeUndefined();
+    const [incident] = await deps.store.listIncidents();
+    expect(incident?.verdict.unknown).toEqual([
+      expect.objectContaining({ part: 'bucketPolicy', kind: 'unseen' }),
+    ]);
   });
 
   it('takes the recorded events off the lease', async () => {

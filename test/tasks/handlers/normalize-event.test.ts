@@ -63,6 +63,8 @@ describe('normalizeEvent', () => {
           sourceIp: '203.0.113.24',
           time: '2024-05-14T10:31:18Z',
           keys: [],
+          // What the call asked for, as a witness: the policy's meaning, never its text.
+          requested: { publicAcl: false, publicPolicy: true },
         },
       },
     ]);

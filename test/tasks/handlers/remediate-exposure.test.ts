@@ -226,10 +226,25 @@ describe('remediateExposure', () => {
     it('changes nothing and throws TaskTimeRunningOutError, for the state machine to run it again', async () => {
       bucketIs({ policy: 'mixed', publicBucketAcl: true });
 
-      await expect(
-        remediateExposure(state, { ...deps, remainingTimeMs: () => 5_000 }),
-      ).rejects.toHaveProperty('name', 'TaskTimeRunningOutError');
+      // Started with five minutes; 5 s left by the time the backup is written: less than 15 s.
+      const times = [300_000];
+      const remainingTimeMs = () => times.shift() ?? 5_000;
+
+      await expect(remediateExposure(state, { ...deps, remainingTimeMs })).rejects.toHaveProperty(
+        'name',
+        'TaskTimeRunningOutError',
+      );
       expect(bucketWrites()).toEqual([]);
+    });
+
+    it('keeps a quarter of a short invocation in hand, not 15 s it never had', async () => {
+      bucketIs({ policy: 'mixed', publicBucketAcl: true });
+      const times = [4_000];
+      const remainingTimeMs = () => times.shift() ?? 1_500;
+
+      await remediateExposure(state, { ...deps, remainingTimeMs });
+
+      expect(bucketWrites().length).toBeGreaterThan(0);
     });
   });
 
