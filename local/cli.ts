@@ -139,10 +139,19 @@ Examples:
     .requiredOption('--event <file>', 'an EventBridge event, or a JSON array of them (samples in events/)')
     .option('--config <file>', 'the responder configuration (default: samples/config.json)')
     .addOption(
+      new Option('--mode <mode>', 'response mode for every bucket in this run').choices([
+        'auto',
+        'approve',
+        'notify',
+      ]),
+    )
+    .addOption(
       new Option(
-        '--mode <mode>',
-        'response mode for every bucket in this run (approve behaves as notify until approvals exist)',
-      ).choices(['auto', 'approve', 'notify']),
+        '--decision <how>',
+        'who answers approval requests (mode approve): approve or reject through the emailed link, expire at once, or manual (wait for a person to use the link in the .eml)',
+      )
+        .choices(['approve', 'reject', 'expire', 'manual'])
+        .default('expire'),
     )
     .option(
       '--state <dir>',

@@ -7,20 +7,26 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { approvalPageDeps, csrfSecretOf } from '../tasks/approval-page/deps.js';
 import { evidenceBucketName } from '../tasks/remediate-exposure/backup.js';
 import type { AwsClients } from '../tasks/shared/aws-clients.js';
 import { type Clock, systemClock } from '../tasks/shared/clock.js';
 import type { ResponderConfig } from '../tasks/shared/contracts.js';
+import { ApprovalStore } from '../tasks/shared/store/approval-store.js';
 import { DynamoIncidentStore } from '../tasks/shared/store/dynamo-incident-store.js';
 import { DEFAULT_TABLE_NAME } from '../tasks/shared/store/table.js';
 import { storedTaskRuns } from '../tasks/shared/store/task-runs.js';
+import type { ApprovalLinkSettings } from '../tasks/shared/task-deps.js';
+import { localKeyRing } from './approval/keys.js';
+import { type ApprovalServer, startApprovalServer } from './approval/server.js';
 import { TASK_HANDLERS } from './handlers.js';
 import { type RunnerOptions, type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
-import { type DescribedExecution, onDescribeExecution } from './sandbox/sfn.js';
+import { type DescribedExecution, onDescribeExecution, onTaskCallback } from './sandbox/sfn.js';
 import { emptyBucket, type WorldInput } from './sandbox/world.js';
 import { ensureTable, type LocalDynamo, startLocalDynamo } from './store/local-dynamo.js';
 import { injectStoreFaults } from './store/store-faults.js';
+import { TaskTokenRegistry } from './task-tokens.js';
 
 export interface EnvironmentOptions {
   /** The state folder: loaded from when it holds a world, written back by `save()`. */
@@ -77,6 +83,10 @@ export class LocalEnvironment {
     /** What the tasks are given here: sandbox clients, the store, the clock and the configuration. */
     readonly deps: RunnerOptions['deps'],
     private readonly dynamo: LocalDynamo,
+    /** Where approval requests wait for their decision (the sandbox's SendTaskSuccess answers them). */
+    readonly taskTokens: TaskTokenRegistry,
+    /** The approval page on 127.0.0.1. */
+    readonly approvalServer: ApprovalServer,
   ) {}
 
   /** Whether a state folder already holds an account. */
@@ -101,7 +111,27 @@ export class LocalEnvironment {
       injectStoreFaults(dynamo.client, () => sandbox.world);
       // The exception registry lives in the store; a new world's entries go in as they are.
       if (!resume) for (const entry of sandbox.world.exceptions) await store.putException(entry);
-      return LocalEnvironment.#assemble(options, { clock, sandbox, store, dynamo });
+      const approvals = new ApprovalStore({ client: dynamo.client, tableName: DEFAULT_TABLE_NAME });
+      const keyRing = await localKeyRing(options.stateDir);
+      const server = await startApprovalServer((origin) =>
+        approvalPageDeps({
+          approvals,
+          sfn: sandbox.clients().sfn,
+          keyRing,
+          clock,
+          origin,
+          csrfSecret: csrfSecretOf(keyRing),
+        }),
+      );
+      return LocalEnvironment.#assemble(options, {
+        clock,
+        sandbox,
+        store,
+        dynamo,
+        approvals,
+        approvalLinks: { baseUrl: server.origin, keyRing },
+        server,
+      });
     } catch (error) {
       await dynamo.close();
       throw error;
@@ -110,9 +140,17 @@ export class LocalEnvironment {
 
   static #assemble(
     options: EnvironmentOptions,
-    parts: { clock: Clock; sandbox: SandboxAccount; store: DynamoIncidentStore; dynamo: LocalDynamo },
+    parts: {
+      clock: Clock;
+      sandbox: SandboxAccount;
+      store: DynamoIncidentStore;
+      dynamo: LocalDynamo;
+      approvals: ApprovalStore;
+      approvalLinks: ApprovalLinkSettings;
+      server: ApprovalServer;
+    },
   ): LocalEnvironment {
-    const { clock, sandbox, store, dynamo } = parts;
+    const { clock, sandbox, store, dynamo, approvals, approvalLinks, server } = parts;
     const { accountId, region } = sandbox.world;
     ensureEvidenceBucket(
       sandbox,
@@ -136,8 +174,13 @@ export class LocalEnvironment {
       partition: 'aws',
       region,
       accountId,
+      approvals,
+      approvalLinks,
     };
+    const taskTokens = new TaskTokenRegistry();
+    onTaskCallback(sandbox, taskTokens);
     const runner = new WorkflowRunner({
+      taskTokens,
       region,
       accountId,
       handlers: withOverrides(TASK_HANDLERS, options.handlers),
@@ -152,7 +195,7 @@ export class LocalEnvironment {
     });
     // Step Functions' DescribeExecution (the sweep asks whether a lease's holder still runs).
     onDescribeExecution(sandbox, (arn) => describeLocalExecution(runner, options.stateDir, arn));
-    return new LocalEnvironment(options.stateDir, sandbox, store, runner, deps, dynamo);
+    return new LocalEnvironment(options.stateDir, sandbox, store, runner, deps, dynamo, taskTokens, server);
   }
 
   /**
@@ -179,6 +222,7 @@ export class LocalEnvironment {
       try {
         await this.save();
       } finally {
+        await this.approvalServer.close();
         await this.dynamo.close();
       }
     })();

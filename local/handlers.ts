@@ -1,13 +1,16 @@
+import { approvalExpired } from '../tasks/approval-expired/handler.js';
 import { classifyExposureTask } from '../tasks/classify-exposure/handler.js';
 import { closeIncident } from '../tasks/close-incident/handler.js';
 import { fanOutAccountChange } from '../tasks/fan-out-account-change/handler.js';
 import { markFindingNotified } from '../tasks/mark-finding-notified/handler.js';
 import { normalizeEvent } from '../tasks/normalize-event/handler.js';
 import { notifyRecipients } from '../tasks/notify-recipients/handler.js';
+import { recordRejection } from '../tasks/record-rejection/handler.js';
 import { registerIncident } from '../tasks/register-incident/handler.js';
 import { releaseLease } from '../tasks/release-lease/handler.js';
 import { remediateExposure } from '../tasks/remediate-exposure/handler.js';
 import { reportFailure } from '../tasks/report-failure/handler.js';
+import { requestApproval } from '../tasks/request-approval/handler.js';
 import { suppressFinding } from '../tasks/suppress-finding/handler.js';
 import { verifyRemediation } from '../tasks/verify-remediation/handler.js';
 import { writeFinding } from '../tasks/write-finding/handler.js';
@@ -23,6 +26,9 @@ const TASKS = [
   notifyRecipients,
   markFindingNotified,
   suppressFinding,
+  requestApproval,
+  recordRejection,
+  approvalExpired,
   remediateExposure,
   verifyRemediation,
   closeIncident,

@@ -11,6 +11,7 @@ import type { TaskRuns } from '../tasks/shared/store/task-runs.js';
 import type { TaskDeps } from '../tasks/shared/task-deps.js';
 import { asStateError, invokeAsLambda } from './lambda-invoke.js';
 import { projectPath } from './paths.js';
+import { newTaskToken, type TaskTokenRegistry } from './task-tokens.js';
 
 /** The engine's event log entry (its type is not exported by name). */
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -76,6 +77,22 @@ function withTaskTimeout(
   return { ...definition, States: states } as StateMachineDefinition;
 }
 
+/**
+ * The approval wait's TimeoutSeconds from the configuration, as the stack sets it from its props
+ * (the file holds the default; DESIGN.md section 8 says why not `TimeoutSecondsPath`).
+ */
+function withApprovalTimeout(definition: StateMachineDefinition, seconds: number): StateMachineDefinition {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]) => [
+      name,
+      'Resource' in state && String(state.Resource).endsWith('.waitForTaskToken')
+        ? { ...state, TimeoutSeconds: seconds }
+        : state,
+    ]),
+  );
+  return { ...definition, States: states } as StateMachineDefinition;
+}
+
 function taskStateNames(definition: StateMachineDefinition): string[] {
   return Object.entries(definition.States)
     .filter(([, state]) => state.Type === 'Task')
@@ -94,6 +111,8 @@ export interface RunnerOptions {
   readonly retryIntervalMs?: number;
   /** Ways to make the run harder than a calm day in AWS (tests and the fault matrix). */
   readonly harness?: RunnerHarness;
+  /** Where `.waitForTaskToken` tasks wait for their answer (the sandbox's SendTaskSuccess). */
+  readonly taskTokens?: TaskTokenRegistry;
 }
 
 /** Ways to make a run harder than a calm day in AWS. */
@@ -124,12 +143,17 @@ export class WorkflowRunner {
   readonly #timeouts: Map<string, number>;
   /** Invocations already failed once by `failOnceAfterRun`. */
   readonly #failedOnce = new Set<string>();
+  /** Task states that wait for a token (`.waitForTaskToken`). */
+  readonly #waitsForToken: Set<string>;
   /** Task invocations still running, including those whose state already timed out. */
   readonly #invocations = new Set<Promise<unknown>>();
 
   constructor(private readonly options: RunnerOptions) {
     this.definition = withTaskTimeout(
-      loadDefinition(options.region, options.accountId),
+      withApprovalTimeout(
+        loadDefinition(options.region, options.accountId),
+        options.deps.config.timings.approvalTtlSeconds,
+      ),
       options.harness?.taskTimeoutSeconds,
     );
     this.stateMachineArn = `arn:aws:states:${options.region}:${options.accountId}:stateMachine:${STATE_MACHINE_NAME}`;
@@ -142,6 +166,11 @@ export class WorkflowRunner {
         name,
         'TimeoutSeconds' in state && typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : 60,
       ]),
+    );
+    this.#waitsForToken = new Set(
+      Object.entries(this.definition.States)
+        .filter(([, state]) => 'Resource' in state && String(state.Resource).endsWith('.waitForTaskToken'))
+        .map(([name]) => name),
     );
     this.#waitStates = Object.entries(this.definition.States)
       .filter(([, state]) => state.Type === 'Wait')
@@ -180,16 +209,14 @@ export class WorkflowRunner {
     const taskResourceLocalHandlers = Object.fromEntries(
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
-        async (request: unknown) => {
-          const payload = (request as { Payload?: unknown } | null)?.Payload;
-          const invocation = invokeAsLambda((input) => handler(input, this.#depsFor(state)), payload, state);
-          this.#invocations.add(invocation);
-          void invocation.finally(() => this.#invocations.delete(invocation));
-          const answer = await invocation;
-          if (!answer.ok) throw asStateError(answer.error);
-          this.#maybeFailAfterRun(executionId, state, payload);
-          return { Payload: answer.result as never, StatusCode: 200, ExecutedVersion: '$LATEST' };
-        },
+        this.#waitsForToken.has(state)
+          ? async (request: unknown) => (await this.#invokeAndWait(state, handler, request)) as never
+          : async (request: unknown) => {
+              const payload = (request as { Payload?: unknown } | null)?.Payload;
+              const result = await this.#invoke(state, handler, payload);
+              this.#maybeFailAfterRun(executionId, state, payload);
+              return { Payload: result as never, StatusCode: 200, ExecutedVersion: '$LATEST' };
+            },
       ]),
     );
     const retryInterval = this.options.retryIntervalMs ?? 5;
@@ -205,6 +232,8 @@ export class WorkflowRunner {
       context: {
         Execution: { Id: executionId, Name: name, Input: input as never, StartTime: record.startedAt },
         StateMachine: { Id: this.stateMachineArn, Name: STATE_MACHINE_NAME },
+        // The engine takes $$.Task.Token from here; #invokeAndWait gives each attempt its own.
+        Task: { Token: 'replaced-per-attempt' },
       },
     });
     const logging = this.#collect(execution.eventLogs, record);
@@ -224,6 +253,43 @@ export class WorkflowRunner {
     await logging;
     record.stoppedAt = this.options.deps.clock.now().toISOString();
     return record;
+  }
+
+  /** Invokes a task as Lambda would, keeping track of it until it ends (even after its state timed out). */
+  async #invoke(state: string, handler: StateHandler, payload: unknown): Promise<unknown> {
+    const invocation = invokeAsLambda((input) => handler(input, this.#depsFor(state)), payload, state);
+    this.#invocations.add(invocation);
+    void invocation.finally(() => this.#invocations.delete(invocation));
+    const answer = await invocation;
+    if (!answer.ok) throw asStateError(answer.error);
+    return answer.result;
+  }
+
+  /**
+   * A `.waitForTaskToken` Task: the function gets the Payload with a fresh token (Step Functions
+   * gives every attempt its own), and the state's result is whatever SendTaskSuccess sends.
+   */
+  async #invokeAndWait(state: string, handler: StateHandler, request: unknown): Promise<unknown> {
+    const registry = this.options.taskTokens;
+    if (!registry) throw new Error(`${state} waits for a task token, and the runner has no token registry`);
+    const payload = (request as { Payload?: Record<string, unknown> } | null)?.Payload ?? {};
+    const token = newTaskToken();
+    const answered = registry.wait(token, state);
+    try {
+      await this.#invoke(state, handler, { ...payload, taskToken: token });
+    } catch (error) {
+      registry.end(token);
+      throw error;
+    }
+    // After its TimeoutSeconds the engine stops waiting: a later answer gets TaskTimedOut.
+    const timer = setTimeout(() => registry.end(token), (this.#timeouts.get(state) ?? 60) * 1000);
+    timer.unref();
+    registry.announce(token, state, payload);
+    try {
+      return await answered;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** One invocation's dependencies: its time left counts down from the state's TimeoutSeconds. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { Clock } from '../tasks/shared/clock.js';
 import type { Incident, ResponderConfig, ResponseMode } from '../tasks/shared/contracts.js';
+import { type Decision, decideApprovals } from './approval/decider.js';
 import { LocalEnvironment } from './environment.js';
 import { checkEvents } from './input.js';
 import type { ExecutionRecord, ExecutionStatus, RunnerHarness, TaskHandlers } from './runner.js';
@@ -31,6 +32,10 @@ export interface SimulateOptions {
   readonly handlers?: Partial<TaskHandlers>;
   /** Retries after a write, short task timeouts (see the runner's harness). */
   readonly harness?: RunnerHarness;
+  /** Who answers approval requests (mode approve): default `expire`, so a run never waits a day. */
+  readonly decision?: Decision;
+  /** Where a word for the person running it goes (the manual decision's prompt): stderr in the CLI. */
+  readonly say?: (line: string) => void;
   /**
    * Leave the environment open for the caller to read the store (then the caller closes it).
    * By default the run saves and closes it, letting the state folder go for the next command.
@@ -108,6 +113,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRun>
     ...(options.harness ? { harness: options.harness } : {}),
     ...(options.outboxDir ? { outboxDir: options.outboxDir } : {}),
   });
+  // A run that asks for approval waits for an answer; without one it would wait a day.
+  decideApprovals(environment, options.decision ?? 'expire', options.say ? { say: options.say } : {});
   const started: Promise<ExecutionRecord>[] = [];
   const applied: string[] = [];
   for (const event of options.events) {

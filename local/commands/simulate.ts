@@ -1,7 +1,9 @@
+import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
 import { parseConfig } from '../../tasks/shared/config.js';
 import type { ResponseMode } from '../../tasks/shared/contracts.js';
 import { InvalidInputError, ResponderError } from '../../tasks/shared/errors.js';
 import { summarizeCause } from '../../tasks/shared/findings/finding.js';
+import type { Decision } from '../approval/decider.js';
 import { defaultConfig, parseWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
 import { checkEvents, parseJson, readInput } from '../input.js';
@@ -43,6 +45,7 @@ export interface SimulateCommandOptions {
   readonly serial?: boolean;
   readonly outbox?: string;
   readonly json?: boolean;
+  readonly decision?: Decision;
 }
 
 /**
@@ -89,14 +92,18 @@ export async function runSimulateCommand(
     ...(options.state ? { stateDir: options.state } : {}),
     serial: options.serial ?? false,
     ...(options.outbox ? { outboxDir: options.outbox } : {}),
+    ...(options.decision ? { decision: options.decision } : {}),
+    say: (line) => process.stderr.write(`${line}\n`),
   });
+  // Signed links appear with their signature redacted: the .eml files hold the real ones.
+  const show = (text: string) => write(redactSignedLinks(text));
   if (options.json) {
-    write(`${JSON.stringify(run.result, null, 2)}\n`);
+    show(`${JSON.stringify(run.result, null, 2)}\n`);
   } else {
-    write(describeRun(run, events));
+    show(describeRun(run, events));
     const { incidents } = run;
     if (incidents.length > 0)
-      write(`\nIncidents in the state folder:\n${incidents.map(describeIncident).join('\n')}\n`);
+      show(`\nIncidents in the state folder:\n${incidents.map(describeIncident).join('\n')}\n`);
   }
   process.stderr.write(`state folder: ${run.stateDir}\n`);
   const failed = run.environment.runner.executions.filter((e) => e.status !== 'SUCCEEDED');

@@ -4,6 +4,7 @@
  * and can inject faults and latency. Its state is a {@link World}, saved to and loaded from a
  * state folder between CLI commands.
  */
+
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { z } from 'zod';
+import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
 import { type Clock, systemClock } from '../../tasks/shared/clock.js';
 import { InvalidInputError } from '../../tasks/shared/errors.js';
 import { AwsApiError } from './aws-error.js';
@@ -110,13 +112,16 @@ function loggable(value: unknown): unknown {
   if (value instanceof Readable || value instanceof ReadableStream || value instanceof Blob)
     return '<stream>';
   if (value instanceof Date) return value.toISOString();
+  // A message's signed approval links are the recipient's alone: the log shows them redacted.
+  if (typeof value === 'string') return redactSignedLinks(value);
   if (Array.isArray(value)) return value.map(loggable);
   if (typeof value === 'function') return undefined;
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
       Object.entries(value)
         .filter(([, item]) => item !== undefined && typeof item !== 'function')
-        .map(([key, item]) => [key, loggable(item)]),
+        // A task token answers a waiting workflow: it never goes into a log, the call log included.
+        .map(([key, item]) => [key, key === 'taskToken' ? '<task token>' : loggable(item)]),
     );
   }
   return value;
@@ -215,7 +220,8 @@ export class SandboxAccount {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, WORLD_FILE), `${JSON.stringify(this.toJSON(), null, 2)}\n`, 'utf8');
     await writeFile(join(dir, CALLS_FILE), jsonLines(this.calls), 'utf8');
-    await writeFile(join(dir, OUTBOX_FILE), jsonLines(this.outbox), 'utf8');
+    // The .eml files hold the real links; this index of them does not.
+    await writeFile(join(dir, OUTBOX_FILE), redactSignedLinks(jsonLines(this.outbox)), 'utf8');
   }
 
   /** A copy of the current state, in the world-file shape. */

@@ -9,6 +9,10 @@ import type {
   DescribeExecutionCommandInput,
   DescribeExecutionCommandOutput,
   ExecutionStatus,
+  SendTaskFailureCommandInput,
+  SendTaskFailureCommandOutput,
+  SendTaskSuccessCommandInput,
+  SendTaskSuccessCommandOutput,
   StartExecutionCommandInput,
   StartExecutionCommandOutput,
 } from '@aws-sdk/client-sfn';
@@ -95,8 +99,54 @@ const describeExecution = operation(
   },
 );
 
+/**
+ * Answers a task waiting on a token (`.waitForTaskToken`). Throws AwsApiError with Step Functions'
+ * codes: TaskDoesNotExist for a token nobody waits on (answered already, or never issued),
+ * TaskTimedOut for one whose wait has ended.
+ */
+export interface TaskCallbacks {
+  succeed(taskToken: string, output: string): void;
+  fail(taskToken: string, error: string, cause: string): void;
+}
+
+const callbacks = new WeakMap<World, TaskCallbacks>();
+
+/** Registers where SendTaskSuccess and SendTaskFailure go (the local runner's token registry). */
+export function onTaskCallback(sandbox: { readonly world: World }, handler: TaskCallbacks): void {
+  callbacks.set(sandbox.world, handler);
+}
+
+function callbacksOf(world: World): TaskCallbacks {
+  const handler = callbacks.get(world);
+  if (!handler)
+    throw new AwsApiError('TaskDoesNotExist', 'Task Does Not Exist (no workflow runner waits here)');
+  return handler;
+}
+
+const sendTaskSuccess = operation(
+  async (input: SendTaskSuccessCommandInput, ctx): Promise<Answer<SendTaskSuccessCommandOutput>> => {
+    const output = input.output ?? '';
+    try {
+      JSON.parse(output);
+    } catch {
+      throw new AwsApiError('InvalidOutput', 'Invalid Output: not JSON');
+    }
+    callbacksOf(ctx.world).succeed(input.taskToken ?? '', output);
+    return {};
+  },
+);
+
+const sendTaskFailure = operation(
+  async (input: SendTaskFailureCommandInput, ctx): Promise<Answer<SendTaskFailureCommandOutput>> => {
+    callbacksOf(ctx.world).fail(input.taskToken ?? '', input.error ?? '', input.cause ?? '');
+    return {};
+  },
+);
+
 /** Step Functions operations by command name. */
 export const SFN_OPERATIONS: OperationTable = {
   StartExecution: startExecution,
   DescribeExecution: describeExecution,
+  SendTaskSuccess: sendTaskSuccess,
+  SendTaskFailure: sendTaskFailure,
 };

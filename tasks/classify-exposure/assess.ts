@@ -89,11 +89,7 @@ export function modeFor(input: AssessInput): {
     return { mode: 'notify', reason: why, escalation: why };
   }
   const chosen = chooseMode(config, bucket, verdict.severity);
-  const reason =
-    chosen.mode === 'approve'
-      ? `${chosen.reason}; approval requests are not available in this version yet, so this mode notifies only and changes nothing`
-      : chosen.reason;
-  return { mode: chosen.mode, reason, escalation: null };
+  return { mode: chosen.mode, reason: chosen.reason, escalation: null };
 }
 
 function newIncident(input: AssessInput, summary: string): Incident {

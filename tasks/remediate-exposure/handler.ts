@@ -1,11 +1,12 @@
 import { hasUnreadParts } from '../classify-exposure/assess.js';
-import type { Incident } from '../shared/contracts.js';
+import type { ApprovalRecord, Incident } from '../shared/contracts.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { exposureSummary } from '../shared/describe.js';
-import { ensureTimeFor, ResponderError } from '../shared/errors.js';
+import { ensureTimeFor, InvalidInputError, ResponderError } from '../shared/errors.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { bucketTrigger, requireIncident, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
+import type { TaskDeps } from '../shared/task-deps.js';
 import { applyPlan } from './apply.js';
 import { evidenceBucketName, writeBackup } from './backup.js';
 import { describeAction, planRemediation } from './plan.js';
@@ -27,7 +28,9 @@ export const remediateExposure = defineTask(
   async (state, deps): Promise<WorkflowState> => {
     const startedWithMs = deps.remainingTimeMs?.();
     const { bucket, region } = bucketTrigger(state, 'RemediateExposure');
-    const decided = await requireIncident(deps.store, state.assessment?.incidentId, 'RemediateExposure');
+    const current = await requireIncident(deps.store, state.assessment?.incidentId, 'RemediateExposure');
+    const approved = await approvedPlan(deps, state);
+    const decided = approved ? withApproval(current, approved, deps.clock.now()) : current;
     const now = deps.clock.now();
     const settings = state.config.remediation;
     const { raw, snapshot, verdict } = await rereadIncidentBucket(
@@ -56,7 +59,8 @@ export const remediateExposure = defineTask(
       snapshot,
       policyText: typeof raw.bucketPolicy === 'string' ? raw.bucketPolicy : null,
       verdict,
-      approvedVectors: decided.verdict.vectors,
+      // After an approval, exactly the ways in the approver saw; in auto mode, the decided verdict's.
+      approvedVectors: approved?.plan.vectors ?? decided.verdict.vectors,
       settings,
     });
     if (plan.actions.length === 0) {
@@ -135,6 +139,33 @@ export const remediateExposure = defineTask(
     } satisfies WorkflowState;
   },
 );
+
+/**
+ * The approved plan, when this round's fix follows an approval: the record must say APPROVED for
+ * the very plan the decision names (its hash), or nothing is changed.
+ */
+async function approvedPlan(deps: TaskDeps, state: WorkflowState): Promise<ApprovalRecord | null> {
+  const outcome = state.approval;
+  if (outcome?.decision !== 'APPROVED') return null;
+  const record = await deps.approvals?.get(outcome.approvalId);
+  if (record?.status !== 'APPROVED' || record.plan.hash !== outcome.planHash) {
+    throw new InvalidInputError(
+      `approval ${outcome.approvalId} does not approve this plan (status ${record?.status ?? 'unknown'}): nothing changed`,
+    );
+  }
+  return record;
+}
+
+/** The incident with the approver's decision on it. */
+function withApproval(incident: Incident, record: ApprovalRecord, now: Date): Incident {
+  const d = record.decision;
+  const updated: Incident = {
+    ...incident,
+    response: 'APPROVED',
+    decision: { decision: 'APPROVED', by: d?.approver ?? null, at: d?.at ?? null, reason: d?.reason ?? null },
+  };
+  return withHistory(updated, now, `fix approved by ${d?.approver ?? 'an approver'} at ${d?.at ?? '?'}`);
+}
 
 /** The Lambda entry point. */
 export const handler = lambdaHandler(remediateExposure);

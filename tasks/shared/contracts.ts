@@ -405,6 +405,8 @@ export const ApprovalRecordSchema = z.object({
   /** The exact mitigations asked about, bound by `planHash`: an approval approves this plan only. */
   plan: z.object({
     hash: z.string().min(1),
+    /** The ways in the plan closes: a fix after approval touches these and nothing new. */
+    vectors: z.array(VectorSchema),
     mitigations: z.array(MitigationSchema),
     changes: z.array(z.string()),
     blastRadius: z.array(z.string()),
@@ -443,8 +445,8 @@ export const ResponderConfigSchema = z.strictObject({
   /** The sender address (an SES identity in AWS). */
   sender: Email.default('s3-exposure-responder@example.com'),
   /**
-   * Response mode: per bucket first, then per severity, then the default. The default is notify
-   * until the approval step exists (approve behaves as notify meanwhile, and says so).
+   * Response mode: per bucket first, then per severity, then the default (notify; approve asks
+   * the approvers through signed links, auto fixes at once).
    */
   modes: z
     .strictObject({
@@ -491,11 +493,32 @@ export const ResponderConfigSchema = z.strictObject({
   recurrence: z
     .strictObject({ count: z.number().int().min(1).default(3), periodHours: z.number().min(1).default(24) })
     .default({ count: 3, periodHours: 24 }),
+  /** Who decides in mode approve, apart from who is alerted: per bucket, then per severity, then the default. */
+  approval: z
+    .strictObject({
+      approvers: z
+        .strictObject({
+          default: z.array(Email).default([]),
+          bySeverity: z.partialRecord(SeveritySchema, z.array(Email)).default({}),
+          byBucket: z.record(z.string(), z.array(Email)).default({}),
+        })
+        .default({ default: [], bySeverity: {}, byBucket: {} }),
+      /** Buckets whose approval page asks the approver to type the bucket name. */
+      highRiskBuckets: z.array(z.string()).default([]),
+      /** At most one supersession of a pending approval per this many seconds. */
+      recheckSeconds: z.number().int().min(10).max(3_600).default(60),
+    })
+    .default({
+      approvers: { default: [], bySeverity: {}, byBucket: {} },
+      highRiskBuckets: [],
+      recheckSeconds: 60,
+    }),
   timings: z
     .strictObject({
       /** How long a bucket's lease lasts without renewal; longer than the longest legitimate run. */
       leaseSeconds: z.number().int().min(60).default(900),
-      approvalTtlSeconds: z.number().int().min(60).default(86_400),
+      /** How long an approval waits for a decision: Step Functions' TimeoutSeconds on RequestApproval. */
+      approvalTtlSeconds: z.number().int().min(60).max(604_800, 'at most 7 days').default(86_400),
     })
     .default({ leaseSeconds: 900, approvalTtlSeconds: 86_400 }),
   limits: z
@@ -610,6 +633,20 @@ export const VerificationSchema = z.object({
 
 export const ErrorInfoSchema = z.object({ Error: z.string(), Cause: z.unknown().optional() });
 
+/**
+ * What an approver decided, as the approval page sends it back to the waiting RequestApproval
+ * task (SendTaskSuccess). The plan hash binds the decision to the plan the approver saw.
+ */
+export const ApprovalOutcomeSchema = z.object({
+  approvalId: z.string(),
+  decision: z.enum(['APPROVED', 'REJECTED']),
+  approver: z.string(),
+  by: z.enum(['person', 'system']),
+  at: z.string(),
+  planHash: z.string(),
+});
+export type ApprovalOutcome = z.infer<typeof ApprovalOutcomeSchema>;
+
 export const WorkflowStateSchema = z.strictObject({
   executionId: z.string().min(1),
   config: ResponderConfigSchema,
@@ -631,6 +668,8 @@ export const WorkflowStateSchema = z.strictObject({
   finding: FindingStepSchema.optional(),
   close: z.object({ reason: ClosedReasonSchema }).optional(),
   lease: z.object({ outcome: z.enum(['released', 'moreEvents', 'notHeld']) }).optional(),
+  /** The decision of the approval this round asked for (mode approve). */
+  approval: ApprovalOutcomeSchema.optional(),
   remediation: RemediationStepSchema.optional(),
   verification: VerificationSchema.optional(),
   /** The CloudTrail event of an account-level change, kept for the fan-out (NormalizeEvent). */

@@ -15,16 +15,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { loadKeyRing } from './approval/links.js';
 import { type AwsClients, createAwsClients } from './aws-clients.js';
 import { systemClock } from './clock.js';
 import { parseConfig } from './config.js';
 import type { ResponderConfig } from './contracts.js';
 import { InvalidInputError } from './errors.js';
 import { logger } from './logger.js';
+import { ApprovalStore } from './store/approval-store.js';
 import { DynamoIncidentStore } from './store/dynamo-incident-store.js';
 import { storedTaskRuns } from './store/task-runs.js';
 import type { Task } from './task.js';
-import type { TaskDeps } from './task-deps.js';
+import type { ApprovalLinkSettings, TaskDeps } from './task-deps.js';
 import { parseOrThrow } from './validation.js';
 
 export const LambdaEnvironmentSchema = z
@@ -34,6 +36,8 @@ export const LambdaEnvironmentSchema = z
     RESPONDER_CONFIG_PARAMETER: z.string().min(1).optional(),
     STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
     EVIDENCE_BUCKET: z.string().min(3).optional(),
+    /** The approval page's URL (the endpoint's function URL): set for RequestApproval. */
+    APPROVAL_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .refine((env) => (env.RESPONDER_CONFIG === undefined) !== (env.RESPONDER_CONFIG_PARAMETER === undefined), {
     message: 'set exactly one of RESPONDER_CONFIG and RESPONDER_CONFIG_PARAMETER',
@@ -48,6 +52,9 @@ export interface LambdaRuntime {
   readonly dynamodb: DynamoDBClient;
   readonly config: ResponderConfig;
   readonly stateMachineArn: string;
+  readonly approvals: ApprovalStore;
+  /** Only where APPROVAL_BASE_URL is set (RequestApproval): the keys come from Secrets Manager. */
+  readonly approvalLinks?: ApprovalLinkSettings;
 }
 
 /** Account, partition and Region of the running function, from `arn:aws:lambda:us-east-1:111122223333:function:name`. */
@@ -112,10 +119,15 @@ export async function createLambdaRuntime(
     return clients;
   };
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
+  const approvalLinks = env.APPROVAL_BASE_URL
+    ? { baseUrl: env.APPROVAL_BASE_URL, keyRing: await loadKeyRing({ env: environment }) }
+    : undefined;
   return {
     clientsFor,
     dynamodb,
     store: new DynamoIncidentStore({ client: dynamodb, tableName: env.TABLE_NAME }),
+    approvals: new ApprovalStore({ client: dynamodb, tableName: env.TABLE_NAME }),
+    ...(approvalLinks ? { approvalLinks } : {}),
     config,
     stateMachineArn: env.STATE_MACHINE_ARN ?? '',
   };
@@ -137,6 +149,8 @@ export function depsFor(
     region,
     partition,
     stateMachineArn: runtime.stateMachineArn,
+    approvals: runtime.approvals,
+    ...(runtime.approvalLinks ? { approvalLinks: runtime.approvalLinks } : {}),
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
     taskRuns: storedTaskRuns({
       client: runtime.dynamodb,

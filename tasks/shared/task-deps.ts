@@ -1,7 +1,9 @@
+import type { KeyRing } from './approval/links.js';
 import type { AwsClients } from './aws-clients.js';
 import type { Clock } from './clock.js';
 import type { ResponderConfig } from './contracts.js';
 import type { IncidentStore } from './incident-store.js';
+import type { ApprovalStore } from './store/approval-store.js';
 import type { TaskRuns } from './store/task-runs.js';
 
 /** What every task handler is given: clients, the store, time, and the deployment's settings. */
@@ -29,4 +31,15 @@ export interface TaskDeps {
   readonly taskRuns?: TaskRuns;
   /** The invocation's time left (Lambda's context; the local runner counts down TimeoutSeconds). */
   readonly remainingTimeMs?: () => number;
+  /** Approval records (mode approve); the same table as the store. */
+  readonly approvals?: ApprovalStore;
+  /** Where approval links point and the keys that sign them (RequestApproval only). */
+  readonly approvalLinks?: ApprovalLinkSettings;
+}
+
+/** The approval page's address and the key ring its links are signed with. */
+export interface ApprovalLinkSettings {
+  /** The page's origin and path prefix, e.g. a Lambda function URL or http://127.0.0.1:PORT. */
+  readonly baseUrl: string;
+  readonly keyRing: KeyRing;
 }

@@ -67,6 +67,9 @@ const CAUGHT_BY_CATCH_ALL: Record<string, string> = {
   SecurityHubNotEnabledError: 'WriteFinding goes on to the alert, which says so',
   FailureNotReportedError: "ReportFailure's own last resort: the execution fails (an alarm's job)",
   BucketRegionUnknownError: 'a CLI error (classify --bucket), not thrown by a task',
+  ApprovalNotConfiguredError: 'mode approve without the approval page is a fault of the deployment',
+  ApprovalUndeliverableError:
+    'no approver got the request: ReportFailure tells the SOC and the operators rather than letting it expire',
 };
 
 describe('named errors', () => {

@@ -163,7 +163,8 @@ describe('s3-exposure simulate', () => {
     expect(ok.code).toBe(0);
     const incident = JSON.parse(ok.stdout).executions[0].incident;
     expect(incident.mode).toBe('approve');
-    expect(incident.modeReason).toMatch(/approval requests are not available in this version yet/);
+    // Nobody decides in this run (--decision defaults to expire): nothing changes.
+    expect(incident.response).toBe('EXPIRED');
     const bad = run([...args, '--mode', 'yolo']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Allowed choices are auto, approve, notify/);

@@ -295,3 +295,25 @@ function securityHubUnavailableLines(problem: string): string[] {
     'is enabled in this account and Region.',
   ];
 }
+
+/**
+ * The request for a decision: the alert itself, headed by the one "Review and decide" link of
+ * this approver and the deadline in UTC. No decision can be made from the message: the link
+ * opens a page that shows the plan and asks.
+ */
+export function approvalRequest(
+  incident: Incident,
+  links: MessageLinks,
+  request: { readonly link: string; readonly expiresAt: string },
+): Message {
+  const alert = exposureAlert(incident, links);
+  const lines = [
+    'A decision is needed: the responder will change nothing until an approver decides.',
+    '',
+    `Review and decide: ${request.link}`,
+    `Deadline (UTC): ${request.expiresAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}; after it, nothing changes and you are told.`,
+    '',
+    alert.text,
+  ];
+  return { subject: `Decision needed: ${alert.subject}`.slice(0, MAX_SUBJECT), text: lines.join('\n') };
+}

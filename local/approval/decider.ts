@@ -1,0 +1,61 @@
+/**
+ * Who answers an approval request in a local run: `approve` and `reject` open the emailed link and
+ * submit the form over HTTP, as a person would; `expire` ends the wait as its deadline would;
+ * `manual` leaves it to a person, saying where the page and the message are (never the link
+ * itself: the signed link is in the .eml only).
+ */
+import type { LocalEnvironment } from '../environment.js';
+import { approvalLinksIn, decideByLink } from './decide.js';
+
+export const DECISIONS = ['approve', 'reject', 'expire', 'manual'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+function incidentIdOf(payload: unknown): string | null {
+  const id = (payload as { state?: { assessment?: { incidentId?: unknown } } } | null)?.state?.assessment
+    ?.incidentId;
+  return typeof id === 'string' ? id : null;
+}
+
+/** Makes `decision` the answer to every approval request of the environment's runs. */
+export function decideApprovals(
+  environment: LocalEnvironment,
+  decision: Decision,
+  options: { readonly reason?: string; readonly say?: (line: string) => void } = {},
+): void {
+  environment.taskTokens.onWait(({ token, payload }) => {
+    if (decision === 'expire') {
+      environment.taskTokens.expire(token);
+      return;
+    }
+    const incidentId = incidentIdOf(payload);
+    const message = [...environment.sandbox.outbox]
+      .reverse()
+      .find(
+        (m) =>
+          approvalLinksIn(m.text).length > 0 && (!incidentId || m.text.includes(`Incident ${incidentId}`)),
+      );
+    if (decision === 'manual') {
+      options.say?.(
+        `Waiting for a decision on incident ${incidentId ?? '?'}: the approval page runs at ${environment.approvalServer.origin}; open the link in ${message?.file ?? 'the outbox'}.`,
+      );
+      return;
+    }
+    const link = message ? approvalLinksIn(message.text)[0] : undefined;
+    if (!link) {
+      options.say?.(
+        `No approval link was sent for incident ${incidentId ?? '?'}: letting the request expire.`,
+      );
+      environment.taskTokens.expire(token);
+      return;
+    }
+    void decideByLink(link, {
+      decision: decision === 'approve' ? 'APPROVED' : 'REJECTED',
+      reason: options.reason ?? `simulate --decision ${decision}`,
+    }).catch((error: unknown) => {
+      options.say?.(
+        `Could not decide through the page (${error instanceof Error ? error.message : String(error)}): letting it expire.`,
+      );
+      environment.taskTokens.expire(token);
+    });
+  });
+}

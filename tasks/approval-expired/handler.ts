@@ -1,0 +1,65 @@
+import { approvalOfRound, noteOnFinding, tellEveryone } from '../shared/approval/settle.js';
+import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { lambdaHandler } from '../shared/lambda.js';
+import { logger } from '../shared/logger.js';
+import { requireIncident, withHistory } from '../shared/state-access.js';
+import { defineTask } from '../shared/task.js';
+
+/**
+ * ApprovalExpired: nobody decided before the deadline (RequestApproval timed out). Nothing
+ * changes; the approval ends EXPIRED and its token is forgotten; the approvers, the recipients
+ * and the finding are told. A decision that reached the store after the workflow stopped waiting
+ * is recorded as too late, never acted on.
+ */
+export const approvalExpired = defineTask(
+  'ApprovalExpired',
+  WorkflowStateSchema,
+  async (state, deps): Promise<WorkflowState> => {
+    const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'ApprovalExpired');
+    const { approvals, record } = await approvalOfRound(deps, state, incident, 'ApprovalExpired');
+    const now = deps.clock.now();
+    const ended = (await approvals.close(record.approvalId, 'EXPIRED')) ?? record;
+    await approvals.deleteToken(record.approvalId);
+    const late =
+      ended.status === 'APPROVED' || ended.status === 'REJECTED'
+        ? `; ${ended.status} by ${ended.decision?.approver ?? 'an approver'} came after the wait had ended and was not acted on`
+        : '';
+    const what = `approval ${record.approvalId} expired at ${record.expiresAt} with no decision in time${late}: nothing was changed`;
+    await approvals.audit(
+      record.approvalId,
+      {
+        at: now.toISOString(),
+        action: 'expire',
+        status: null,
+        detail: what,
+        sourceIp: null,
+        userAgent: null,
+      },
+      now,
+    );
+    const findingProblem = await noteOnFinding(
+      deps,
+      incident,
+      'NOTIFIED',
+      `Approval expired: nothing was changed.`,
+    );
+    const mailProblem = await tellEveryone(deps, state, record, {
+      subject: `Approval expired: S3 bucket ${record.bucket} is still public`,
+      text: `Nobody decided on the fix for incident ${incident.incidentId} before ${record.expiresAt}; nothing was changed.\n\nWhat is public: ${record.summary}\n\nThe next change to the bucket, or the sweep, asks again.`,
+    });
+    let updated = withHistory({ ...incident, response: 'EXPIRED' }, now, what);
+    if (findingProblem) updated = withHistory(updated, now, `finding not updated: ${findingProblem}`);
+    if (mailProblem) updated = withHistory(updated, now, `expiry notice not sent: ${mailProblem}`);
+    await deps.store.putIncident(updated);
+    logger.info('approval expired', { bucket: record.bucket, approvalId: record.approvalId });
+    return {
+      ...state,
+      ...(mailProblem
+        ? { notifyError: { Error: mailProblem, Cause: 'the expiry notice could not be sent' } }
+        : {}),
+    } satisfies WorkflowState;
+  },
+);
+
+/** The Lambda entry point. */
+export const handler = lambdaHandler(approvalExpired);

@@ -1,0 +1,64 @@
+/**
+ * What RecordRejection and ApprovalExpired share: the approval they settle, the finding note
+ * (Security Hub's absence never stops them: the incident is the record), and the message that
+ * tells the approvers and the recipients that nothing changed.
+ */
+import type { ApprovalRecord, Incident, WorkflowState } from '../contracts.js';
+import { InvalidInputError } from '../errors.js';
+import { SecurityHubNotEnabledError } from '../findings/errors.js';
+import { setFindingWorkflow } from '../findings/workflow.js';
+import { sendEmail } from '../messages/email.js';
+import type { TaskDeps } from '../task-deps.js';
+
+/** The approval a settling task works on, from the state's decision or the incident's history. */
+export async function requireApproval(deps: TaskDeps, approvalId: string | undefined, task: string) {
+  const approvals = deps.approvals;
+  if (!approvals) throw new InvalidInputError(`${task}: the approval store is not configured`);
+  const record = approvalId ? await approvals.get(approvalId) : null;
+  if (!record) throw new InvalidInputError(`${task} input: approval ${approvalId ?? '(none)'} not found`);
+  return { approvals, record };
+}
+
+/** The approval this round of the execution asked for (the wait ended without a decision). */
+export async function approvalOfRound(
+  deps: TaskDeps,
+  state: WorkflowState,
+  incident: Incident,
+  task: string,
+) {
+  const id = await deps.approvals?.findRequest(incident.incidentId, state.executionId, state.round ?? 0);
+  return requireApproval(deps, id ?? undefined, task);
+}
+
+/** Sets the finding's workflow, or says why it could not (Security Hub not enabled). */
+export async function noteOnFinding(
+  deps: TaskDeps,
+  incident: Incident,
+  status: 'NOTIFIED' | 'SUPPRESSED',
+  text: string,
+): Promise<string | null> {
+  if (!incident.findingId) return 'no finding was written';
+  try {
+    await setFindingWorkflow(deps, incident, incident.findingId, status, text);
+    return null;
+  } catch (error) {
+    if (error instanceof SecurityHubNotEnabledError) return error.message;
+    throw error;
+  }
+}
+
+/** Tells the approvers and the recipients; a failure to send is returned, never thrown (the decision stands). */
+export async function tellEveryone(
+  deps: TaskDeps,
+  state: WorkflowState,
+  record: ApprovalRecord,
+  message: { subject: string; text: string },
+): Promise<string | null> {
+  const to = [...new Set([...record.approvers, ...state.config.recipients.email])];
+  try {
+    await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.name : String(error);
+  }
+}
