@@ -34,6 +34,8 @@ export interface SimulateOptions {
   readonly harness?: RunnerHarness;
   /** Who answers approval requests (mode approve): default `expire`, so a run never waits a day. */
   readonly decision?: Decision;
+  /** The reason the automatic approver gives on the page. */
+  readonly reason?: string;
   /** Where a word for the person running it goes (the manual decision's prompt): stderr in the CLI. */
   readonly say?: (line: string) => void;
   /**
@@ -114,7 +116,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRun>
     ...(options.outboxDir ? { outboxDir: options.outboxDir } : {}),
   });
   // A run that asks for approval waits for an answer; without one it would wait a day.
-  decideApprovals(environment, options.decision ?? 'expire', options.say ? { say: options.say } : {});
+  decideApprovals(environment, options.decision ?? 'expire', {
+    ...(options.say ? { say: options.say } : {}),
+    ...(options.reason ? { reason: options.reason } : {}),
+  });
   const started: Promise<ExecutionRecord>[] = [];
   const applied: string[] = [];
   for (const event of options.events) {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
 import { exposureSummary } from '../../tasks/shared/describe.js';
+import type { Decision } from '../approval/decider.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
 import { projectPath } from '../paths.js';
@@ -73,6 +75,17 @@ interface Chapter {
   readonly title: string;
   readonly intro: string;
   readonly events: () => Event[];
+  /** Mode approve for this chapter, and who answers: through the emailed link, over HTTP. */
+  readonly approval?: { readonly decision: Extract<Decision, 'approve' | 'reject'>; readonly reason: string };
+}
+
+/** CreateBucket of `bucket` with a public canned ACL, as a new call. */
+function publicNewBucket(bucket: string, acl: string): Event {
+  return variant('create-bucket-public', (e) => {
+    e.detail.requestParameters.bucketName = bucket;
+    e.detail.requestParameters.Host = `${bucket}.s3.amazonaws.com`;
+    e.detail.requestParameters['x-amz-acl'] = acl;
+  });
 }
 
 const CHAPTERS: readonly Chapter[] = [
@@ -124,6 +137,19 @@ const CHAPTERS: readonly Chapter[] = [
         e.detail.requestParameters.bucketPolicy = ANALYTICS_POLICY_MADE_PUBLIC;
       }),
     ],
+  },
+  {
+    title: 'Ask first (mode approve): the approver approves on the page',
+    intro:
+      'A new bucket, acme-partner-drop, is created public-read-write. The approver gets one email with a signed link, opens the page and approves.',
+    events: () => [publicNewBucket('acme-partner-drop', 'public-read-write')],
+    approval: { decision: 'approve', reason: 'partners must upload through the portal, not anonymously' },
+  },
+  {
+    title: 'Ask first: the approver rejects, as intended',
+    intro: 'acme-press-kit is created public-read on purpose; the approver rejects the fix on the page.',
+    events: () => [publicNewBucket('acme-press-kit', 'public-read')],
+    approval: { decision: 'reject', reason: 'the press kit is meant to be public' },
   },
 ];
 
@@ -188,7 +214,15 @@ export async function runDemo(
   let sent = 0;
   for (const [index, chapter] of CHAPTERS.entries()) {
     const events = chapter.events();
-    const run = await simulate({ world, events, config, stateDir });
+    const run = await simulate({
+      world,
+      events,
+      config,
+      stateDir,
+      ...(chapter.approval
+        ? { mode: 'approve' as const, decision: chapter.approval.decision, reason: chapter.approval.reason }
+        : {}),
+    });
     write(`\n${index + 1}. ${chapter.title}\n   ${chapter.intro}\n`);
     const executions = run.result.executions;
     if (executions.length === 1) {
@@ -211,6 +245,8 @@ export async function runDemo(
         write(
           `   Security Hub finding: ${finding.Workflow?.Status} / ${finding.RecordState}, severity ${finding.Severity?.Label}\n`,
         );
+      for (const entry of incident.history.filter((h) => /approval|approved|rejected/.test(h.what)))
+        write(`   ${redactSignedLinks(entry.what)}\n`);
       for (const change of incident.remediation?.plan ?? []) write(`   changed: ${change}\n`);
       if (incident.remediation) write(`   backup first: ${incident.remediation.backup.location}\n`);
     }

@@ -45,7 +45,7 @@ export const approvalExpired = defineTask(
     );
     const mailProblem = await tellEveryone(deps, state, record, {
       subject: `Approval expired: S3 bucket ${record.bucket} is still public`,
-      text: `Nobody decided on the fix for incident ${incident.incidentId} before ${record.expiresAt}; nothing was changed.\n\nWhat is public: ${record.summary}\n\nThe next change to the bucket, or the sweep, asks again.`,
+      text: `Nobody decided on the fix for incident ${incident.incidentId} before ${record.expiresAt}; nothing was changed.\n\nWhat is public: ${record.summary}\n\nThe next change to the bucket asks again.`,
     });
     let updated = withHistory({ ...incident, response: 'EXPIRED' }, now, what);
     if (findingProblem) updated = withHistory(updated, now, `finding not updated: ${findingProblem}`);

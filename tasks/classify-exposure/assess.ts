@@ -170,8 +170,10 @@ export function assess(input: AssessInput): AssessOutput {
   // An exposure excepted before is answered again once its exception no longer covers it.
   const stillAnswered = open?.response !== 'EXCEPTED' || covering !== null;
   // Never answered: an earlier attempt of this task wrote the incident and failed before the
-  // alert (PENDING), or the response failed (FAILED). Either way the SOC has not been told.
-  const unanswered = open?.response === 'PENDING' || open?.response === 'FAILED';
+  // alert (PENDING), or the response failed (FAILED). Either way the SOC has not been told. An
+  // approval that expired was never decided: the next event asks again.
+  const unanswered =
+    open?.response === 'PENDING' || open?.response === 'FAILED' || open?.response === 'EXPIRED';
   const sameExposure = open?.verdict.fingerprint === verdict.fingerprint;
   if (open && sameExposure && stillAnswered && !unanswered) {
     const incident = withNotes({ ...withEvents(open, events), verdict, executionId: input.executionId }, at, [

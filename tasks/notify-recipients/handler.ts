@@ -1,4 +1,5 @@
 import { hasUnreadParts } from '../classify-exposure/assess.js';
+import { approversFor } from '../request-approval/request.js';
 import { type Incident, type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { consoleLinks, summarizeCause } from '../shared/findings/finding.js';
 import { lambdaHandler } from '../shared/lambda.js';
@@ -33,11 +34,18 @@ export const notifyRecipients = defineTask(
     // Security Hub refusing the finding, or not enabled at all, is the deployment's to fix.
     const findingBroken = findingError !== undefined;
     // A part AWS would not let us read (AccessDenied, throttling, a failing service) is theirs to fix.
-    const to =
+    const everyone =
       incident.escalation || findingBroken || hasUnreadParts(incident.verdict)
         ? [...new Set([...state.config.recipients.email, ...state.config.operators.email])]
         : state.config.recipients.email;
-    await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
+    // In mode approve an approver's one message is the approval request, which holds the alert.
+    const approvers = asksApproval(state)
+      ? new Set(
+          approversFor(state.config, incident.bucket, incident.verdict.severity).map((a) => a.toLowerCase()),
+        )
+      : new Set<string>();
+    const to = everyone.filter((address) => !approvers.has(address.toLowerCase()));
+    if (to.length > 0) await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
 
     let updated: Incident = {
       ...incident,
@@ -45,10 +53,12 @@ export const notifyRecipients = defineTask(
       timings: { ...incident.timings, notifiedAt: incident.timings.notifiedAt ?? now.toISOString() },
     };
     if (problem) updated = withHistory(updated, now, `finding not written: ${problem}`);
+    const sentTo = to.length > 0 ? `alert sent to ${to.join(', ')}` : 'alert not sent on its own';
+    const withRequest = approvers.size > 0 ? `; the approvers get it with the approval request` : '';
     updated = withHistory(
       updated,
       now,
-      `alert sent to ${to.join(', ')} (${updated.mode} mode: ${updated.modeReason})`,
+      `${sentTo}${withRequest} (${updated.mode} mode: ${updated.modeReason})`,
     );
     await deps.store.putIncident(updated);
     return {
@@ -58,6 +68,11 @@ export const notifyRecipients = defineTask(
     } satisfies WorkflowState;
   },
 );
+
+/** Whether this round goes on to ask for approval (WhichResponseMode? routes it so). */
+function asksApproval(state: WorkflowState): boolean {
+  return state.assessment?.mode === 'approve' && state.assessment.outcome === 'public';
+}
 
 /** The Lambda entry point. */
 export const handler = lambdaHandler(notifyRecipients);

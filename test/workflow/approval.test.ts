@@ -3,9 +3,14 @@
  * on the real page over HTTP (GET the emailed link, POST the form), and the state machine takes
  * the branch the decision names. Nothing changes without an approval.
  */
-import { describe, expect, it } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { approvalLinksIn } from '../../local/approval/decide.js';
-import { run, sampleEvent } from './support.js';
+import { TaskTokenRegistry } from '../../local/task-tokens.js';
+import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
+import { logger } from '../../tasks/shared/logger.js';
+import { run, sampleEvent, tempStateDir } from './support.js';
 
 const BUCKET = 'acme-public-assets';
 const ASK = ['WhichResponseMode?', 'RequestApproval', 'WhatDidTheApproverDecide?'];
@@ -80,5 +85,63 @@ describe('mode approve', () => {
     expect(execution?.incident).toMatchObject({ status: 'OPEN', response: 'EXPIRED' });
     expect(bucketWrites(environment.sandbox.calls)).toEqual([]);
     expect(result.outbox.some((m) => m.subject.startsWith('Approval expired'))).toBe(true);
+  });
+});
+
+describe('secrets of an approval', () => {
+  it('never leave the .eml and the store: no token, signature or key in logs, histories, call log or outputs', async () => {
+    const tokens: string[] = [];
+    const wait = TaskTokenRegistry.prototype.wait;
+    vi.spyOn(TaskTokenRegistry.prototype, 'wait').mockImplementation(function (
+      this: TaskTokenRegistry,
+      token,
+      state,
+    ) {
+      tokens.push(token);
+      return wait.call(this, token, state);
+    });
+    const printed: string[] = [];
+    // Every log record, at every level, as the logger writes it (to stderr outside Lambda).
+    const level = logger.getLevelName();
+    logger.setLogLevel('DEBUG');
+    onTestFinished(() => logger.setLogLevel(level));
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    const stateDir = await tempStateDir();
+    const { result } = await run([publicPolicy()], { mode: 'approve', decision: 'approve', stateDir });
+    vi.restoreAllMocks();
+
+    const [link] = approvalLinksIn(
+      result.outbox.find((m) => m.subject.startsWith('Decision needed'))?.text ?? '',
+    );
+    const signature = new URL(link ?? 'http://x/').searchParams.get('sig') ?? '';
+    const keyFile = JSON.parse(await readFile(join(stateDir, 'approval-keys.json'), 'utf8'));
+    const secret = Buffer.from(keyFile.current.secret, 'base64');
+    const secrets = [
+      ...tokens,
+      signature.split('.').at(-1) ?? '',
+      keyFile.current.secret,
+      secret.toString('hex'),
+    ];
+    expect(tokens).toHaveLength(1);
+    // The log was listened to: the request and the decision's delivery are in it.
+    expect(printed.join('\n')).toMatch(/approval requested/);
+    expect(signature).toMatch(/^v1\./);
+
+    const files = ['calls.jsonl', 'outbox.jsonl', 'world.json', 'incidents.json'];
+    const executions = await readdir(join(stateDir, 'executions'));
+    const texts = [
+      printed.join(''),
+      // What `simulate --json` prints.
+      redactSignedLinks(JSON.stringify(result)),
+      ...(await Promise.all(files.map((f) => readFile(join(stateDir, f), 'utf8')))),
+      ...(await Promise.all(executions.map((f) => readFile(join(stateDir, 'executions', f), 'utf8')))),
+    ];
+    for (const secretText of secrets) {
+      expect(secretText.length).toBeGreaterThan(20);
+      for (const text of texts) expect(text).not.toContain(secretText);
+    }
   });
 });

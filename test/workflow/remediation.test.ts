@@ -137,11 +137,11 @@ describe('remediation', () => {
     expect(text).toMatch(/owner tags: owner=web-team/);
   });
 
-  it('approve: behaves as notify until approvals exist, and says so', async () => {
-    const { result } = await run([publicPolicyEvent()], { mode: 'approve' });
-    expect(result.executions[0]?.path).toEqual(PATHS.reported);
-    expect(result.executions[0]?.incident?.modeReason).toMatch(/not available in this version yet/);
-    expect(result.outbox[0]?.text).toMatch(/approval/i);
+  it('approve, and nobody decides in time: nothing changes (test/workflow/approval.test.ts has the rest)', async () => {
+    const { result } = await run([publicPolicyEvent()], { mode: 'approve', decision: 'expire' });
+    expect(result.executions[0]?.path).toContain('ApprovalExpired');
+    expect(result.executions[0]?.path).not.toContain('RemediateExposure');
+    expect(result.executions[0]?.incident?.response).toBe('EXPIRED');
   });
 
   it('an exposure covered by an exception: the finding is SUPPRESSED naming it, nothing changes', async () => {

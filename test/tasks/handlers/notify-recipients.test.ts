@@ -24,7 +24,7 @@ let state: WorkflowState;
 
 beforeEach(async () => {
   deps = await makeDeps();
-  incident = makeIncident();
+  incident = makeIncident({ mode: 'notify', modeReason: 'the default mode is notify' });
   await storeIncident(deps.store, incident);
   state = assessedState(await stateFor('put-object-acl-body.json', deps), incident);
   deps.mocks.ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
@@ -107,5 +107,23 @@ describe('notifyRecipients', () => {
 
     await expect(notifyRecipients(state, deps)).rejects.toHaveProperty('name', 'EmailRejectedError');
     expect((await deps.store.getIncident(INCIDENT_ID))?.response).toBe('PENDING');
+  });
+});
+
+describe('notifyRecipients in mode approve', () => {
+  it('leaves the approvers out: their one message is the approval request, which holds the alert', async () => {
+    deps = await makeDeps({ config: { approval: { approvers: { default: ['approver@example.com'] } } } });
+    deps.mocks.ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
+    const asking = makeIncident();
+    await storeIncident(deps.store, asking);
+    const approveState = assessedState(await stateFor('put-object-acl-body.json', deps), asking);
+    const recipientsAndApprover = {
+      ...approveState,
+      config: { ...approveState.config, recipients: { email: [RECIPIENT, 'approver@example.com'] } },
+    };
+
+    await notifyRecipients(recipientsAndApprover, deps);
+
+    expect(sentEmails().map((e) => e.Destination?.ToAddresses)).toEqual([[RECIPIENT]]);
   });
 });
