@@ -65,7 +65,9 @@ async function pageDeps(): Promise<ApprovalPageDeps> {
 }
 
 /** The Lambda entry point of the approval endpoint. */
-export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
+export async function handler(
+  event: LambdaFunctionURLEvent,
+): Promise<Exclude<LambdaFunctionURLResult, string> & { statusCode: number }> {
   let answer = serverErrorResponse();
   try {
     deps ??= pageDeps();
