@@ -11,6 +11,7 @@ import { releaseLease } from '../tasks/release-lease/handler.js';
 import { remediateExposure } from '../tasks/remediate-exposure/handler.js';
 import { reportFailure } from '../tasks/report-failure/handler.js';
 import { requestApproval } from '../tasks/request-approval/handler.js';
+import { supersedeApproval } from '../tasks/supersede-approval/handler.js';
 import { suppressFinding } from '../tasks/suppress-finding/handler.js';
 import { verifyRemediation } from '../tasks/verify-remediation/handler.js';
 import { writeFinding } from '../tasks/write-finding/handler.js';
@@ -21,6 +22,7 @@ const TASKS = [
   normalizeEvent,
   fanOutAccountChange,
   registerIncident,
+  supersedeApproval,
   classifyExposureTask,
   writeFinding,
   notifyRecipients,

@@ -588,6 +588,11 @@ export const RegistrationSchema = z.object({
   /** owner: this execution holds the bucket; joined: another does, and has this event now; duplicate: seen before. */
   role: z.enum(['owner', 'joined', 'duplicate']),
   holder: z.string().nullable(),
+  /**
+   * Joined while the holder waits on an approval, and the exposure now goes beyond its plan: the
+   * approval to supersede, and not before when (one supersession per recheck window).
+   */
+  supersede: z.object({ approvalId: z.string(), notBefore: z.iso.datetime() }).optional(),
 });
 
 export const AssessmentSchema = z.object({

@@ -104,6 +104,14 @@ export class ChangeNotVisibleYetError extends ResponderError {
   override name = 'ChangeNotVisibleYetError';
 }
 
+/**
+ * The pending approval was replaced: the exposure went beyond the plan the approvers saw. Sent by
+ * SupersedeApproval to the waiting RequestApproval (SendTaskFailure); the owner classifies again.
+ */
+export class ApprovalSupersededError extends ResponderError {
+  override name = 'ApprovalSupersededError';
+}
+
 /** How much time a task keeps in hand before it starts changing a bucket (at most). */
 export const CHANGE_TIME_MARGIN_MS = 15_000;
 

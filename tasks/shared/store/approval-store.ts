@@ -10,6 +10,7 @@
  * | its task token                 | APPROVAL#<id>       | TOKEN                               | until decided |
  * | an audit entry (view, decision)| APPROVAL#<id>       | AUDIT#<at>#<random>                 | TTL 400 days  |
  * | a request, for retries         | INCIDENT#<incident> | APPROVAL#<execution name>#<round>   | TTL 400 days  |
+ * | the bucket's latest request    | BUCKET#<acct>#<b>   | APPROVAL                            | replaced      |
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,7 +29,7 @@ import {
   ApprovalRecordSchema,
   type ApprovalStatus,
 } from '../contracts.js';
-import { expiresAfterDays, TTL_ATTRIBUTE } from './table.js';
+import { expiresAfterDays, keys, TTL_ATTRIBUTE } from './table.js';
 
 /** How long approval records and their audit trail are kept: a year and a bit, for audits. */
 export const APPROVAL_RETENTION_DAYS = 400;
@@ -54,6 +55,11 @@ const requestKey = (incidentId: string, executionId: string, round: number) => (
   pk: `INCIDENT#${incidentId}`,
   // The execution's name (the ARN's last part) is unique within the state machine.
   sk: `APPROVAL#${executionId.split(':').at(-1) ?? executionId}#${round}`,
+});
+
+const bucketKey = (ref: { readonly accountId: string; readonly bucket: string }) => ({
+  pk: keys.bucket(ref),
+  sk: 'APPROVAL',
 });
 
 const RecordItemSchema = z.object({ record: z.unknown() });
@@ -106,6 +112,22 @@ export class ApprovalStore {
         },
       }),
     );
+    await this.#doc.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...bucketKey(record), approvalId: record.approvalId },
+      }),
+    );
+  }
+
+  /** The bucket's approval still waiting for a decision, or null. */
+  async pendingFor(ref: {
+    readonly accountId: string;
+    readonly bucket: string;
+  }): Promise<ApprovalRecord | null> {
+    const pointer = RequestItemSchema.safeParse(await this.#get(bucketKey(ref)));
+    const record = pointer.success ? await this.get(pointer.data.approvalId) : null;
+    return record?.status === 'PENDING' ? record : null;
   }
 
   /** Waits on the approval with a new token (Step Functions gives a retried task a new one). */
