@@ -7,6 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import type { ApprovalDecision, ApprovalRecord } from '../shared/contracts.js';
+import { escapeHtml } from '../shared/messages/html.js';
 
 /**
  * The only style on any page. Its hash goes into the Content-Security-Policy, so no other inline
@@ -59,19 +60,6 @@ const MONTHS = [
   'November',
   'December',
 ];
-
-/**
- * Text made safe for HTML element content and for quoted attribute values: `& < > " '` become
- * entities. `&` goes first, so an entity already in the text is shown, not interpreted.
- */
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
 
 /**
  * A UTC instant as a person reads it, "Tuesday 4 March 2025 at 14:05 UTC". Spelled out by hand,

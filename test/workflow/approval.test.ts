@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { approvalLinksIn } from '../../local/approval/decide.js';
+import { approvalLinksIn, decideByLink } from '../../local/approval/decide.js';
 import { TaskTokenRegistry } from '../../local/task-tokens.js';
 import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
 import { logger } from '../../tasks/shared/logger.js';
@@ -85,6 +85,18 @@ describe('mode approve', () => {
     expect(execution?.incident).toMatchObject({ status: 'OPEN', response: 'EXPIRED' });
     expect(bucketWrites(environment.sandbox.calls)).toEqual([]);
     expect(result.outbox.some((m) => m.subject.startsWith('Approval expired'))).toBe(true);
+
+    // A late click: the page says it expired, and nothing is decided or changed.
+    const link = approvalLinksIn(
+      result.outbox.find((m) => m.subject.startsWith('Decision needed'))?.text ?? '',
+    )[0];
+    const page = await (await fetch(link ?? '')).text();
+    expect(page).toMatch(/expired/i);
+    const late = await decideByLink(link ?? '', { decision: 'APPROVED' });
+    expect(late.status).toBeGreaterThanOrEqual(400);
+    const approvalId = new URL(link ?? '').pathname.split('/').at(-1) ?? '';
+    expect((await environment.deps.approvals?.get(approvalId))?.status).toBe('EXPIRED');
+    expect(bucketWrites(environment.sandbox.calls)).toEqual([]);
   });
 });
 

@@ -25,11 +25,14 @@ export interface Email {
   readonly to: readonly string[];
   readonly subject: string;
   readonly text: string;
+  /** An HTML part beside the text (multipart/alternative); the text stays the full message. */
+  readonly html?: string;
 }
 
 /**
- * Sends a plain-text email (`Content.Simple`, UTF-8) to every recipient and returns the SES
- * message ids: one message per 50 recipients, so usually one id. Recipients are de-duplicated
+ * Sends an email (`Content.Simple`, UTF-8: the text, and the HTML part when given) to every
+ * recipient and returns the SES message ids: one message per 50 recipients, so usually one id.
+ * Recipients are de-duplicated
  * (case-insensitively). Throws {@link NoRecipientsError} without calling SES when there is no
  * recipient, and {@link EmailRejectedError} when SES refuses the message for good.
  */
@@ -58,7 +61,10 @@ export async function sendEmail(ses: SESv2Client, email: Email): Promise<string[
           Content: {
             Simple: {
               Subject: { Data: subject, Charset: 'UTF-8' },
-              Body: { Text: { Data: email.text, Charset: 'UTF-8' } },
+              Body: {
+                Text: { Data: email.text, Charset: 'UTF-8' },
+                ...(email.html ? { Html: { Data: email.html, Charset: 'UTF-8' } } : {}),
+              },
             },
           },
         }),

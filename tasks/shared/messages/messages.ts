@@ -18,11 +18,14 @@ import {
   summarizeCause,
   truncateText,
 } from '../findings/finding.js';
+import { escapeHtml } from './html.js';
 
 /** A message ready to send on any channel. */
 export interface Message {
   readonly subject: string;
   readonly text: string;
+  /** An HTML rendering for email, where one helps the reader act (the approval request). */
+  readonly html?: string;
 }
 
 /** Where a reader goes next: the execution in the Step Functions console, and the bucket. */
@@ -307,13 +310,51 @@ export function approvalRequest(
   request: { readonly link: string; readonly expiresAt: string },
 ): Message {
   const alert = exposureAlert(incident, links);
+  const deadline = `${request.expiresAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC`;
   const lines = [
     'A decision is needed: the responder will change nothing until an approver decides.',
     '',
     `Review and decide: ${request.link}`,
-    `Deadline (UTC): ${request.expiresAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}; after it, nothing changes and you are told.`,
+    `Deadline: ${deadline}; after it, nothing changes and you are told.`,
     '',
     alert.text,
   ];
-  return { subject: `Decision needed: ${alert.subject}`.slice(0, MAX_SUBJECT), text: lines.join('\n') };
+  return {
+    subject: `Decision needed: ${alert.subject}`.slice(0, MAX_SUBJECT),
+    text: lines.join('\n'),
+    html: approvalRequestHtml(incident, request.link, deadline, alert.text),
+  };
+}
+
+function htmlList(heading: string, items: readonly string[]): string {
+  if (items.length === 0) return '';
+  const shown = items.slice(0, MAX_LISTED_REASONS).map((item) => `<li>${escapeHtml(item)}</li>`);
+  const more =
+    items.length > MAX_LISTED_REASONS ? `<li>and ${items.length - MAX_LISTED_REASONS} more</li>` : '';
+  return `<h2 style="font-size:16px">${escapeHtml(heading)}</h2><ul>${shown.join('')}${more}</ul>`;
+}
+
+/**
+ * The approval request as HTML: the one "Review and decide" link, the deadline, what is public
+ * and why, what a fix would change and what it could break, then the whole alert as text. No
+ * form and no script: deciding happens on the page the link opens.
+ */
+function approvalRequestHtml(incident: Incident, link: string, deadline: string, alertText: string): string {
+  const v = incident.verdict;
+  return [
+    '<!doctype html><html><body style="font-family:sans-serif;max-width:720px">',
+    `<h1 style="font-size:20px">Decision needed: S3 bucket ${escapeHtml(incident.bucket)} (${escapeHtml(v.severity)})</h1>`,
+    '<p>The responder will change nothing until an approver decides.</p>',
+    `<p><a href="${escapeHtml(link)}" style="display:inline-block;padding:10px 16px;background:#0b5cad;color:#fff;text-decoration:none;border-radius:4px">Review and decide</a></p>`,
+    `<p>Deadline: <strong>${escapeHtml(deadline)}</strong>; after it, nothing changes and you are told.</p>`,
+    htmlList('What is public and why', unique(v.reasons.map((r) => r.why))),
+    htmlList(
+      'What the fix would change',
+      incident.proposal?.changes ?? unique(v.mitigations.map(describeMitigation)),
+    ),
+    htmlList('Blast radius', incident.proposal?.blastRadius ?? []),
+    '<p>Sensitive data scan (Macie): not scanned.</p>',
+    `<pre style="white-space:pre-wrap;font-size:12px;color:#444">${escapeHtml(alertText)}</pre>`,
+    '</body></html>',
+  ].join('\n');
 }

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   type DecisionFormView,
   describeApprovalState,
-  escapeHtml,
   formatUtcHuman,
   renderDecisionPage,
   renderDonePage,
@@ -12,6 +11,7 @@ import {
   STYLE_SOURCE,
 } from '../../../tasks/approval-page/render.js';
 import { type ApprovalRecord, ApprovalRecordSchema } from '../../../tasks/shared/contracts.js';
+import { escapeHtml } from '../../../tasks/shared/messages/html.js';
 
 const NOW = new Date('2025-03-04T12:00:00.000Z');
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consoleLinks } from '../../../../tasks/shared/findings/finding.js';
 import {
+  approvalRequest,
   exposureAlert,
   failureNotice,
   formatDuration,
@@ -258,5 +259,42 @@ describe('formatDuration', () => {
     [-1, 'unknown'],
   ])('formats %d ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('approvalRequest', () => {
+  const LINK =
+    'https://page.example/a/0123456789abcdef0123456789abcdef?r=a%40example.com&exp=1900000000&sig=v1.k1.x';
+
+  it('leads with the one link and the deadline in UTC, then the whole alert', () => {
+    const { subject, text } = approvalRequest(makeIncident(), LINKS, {
+      link: LINK,
+      expiresAt: '2026-11-30T10:00:00.000Z',
+    });
+
+    expect(subject).toMatch(/^Decision needed: /);
+    expect(text.split('\n').slice(0, 4)).toEqual([
+      'A decision is needed: the responder will change nothing until an approver decides.',
+      '',
+      `Review and decide: ${LINK}`,
+      'Deadline: 2026-11-30 10:00:00 UTC; after it, nothing changes and you are told.',
+    ]);
+    expect(text).toContain(exposureAlert(makeIncident(), LINKS).text);
+  });
+
+  it('escapes everything it puts into the HTML part, the link included', () => {
+    const base = makeIncident();
+    const hostile = makeIncident({
+      verdict: {
+        ...base.verdict,
+        reasons: [{ source: 'bucketPolicy', statement: 0, sid: null, why: '<script>alert("x")</script>' }],
+      },
+    });
+
+    const { html } = approvalRequest(hostile, LINKS, { link: LINK, expiresAt: '2026-11-30T10:00:00.000Z' });
+
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).toContain(`href="${LINK.replaceAll('&', '&amp;')}"`);
   });
 });
