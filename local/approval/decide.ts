@@ -25,8 +25,9 @@ export interface DecisionInput {
   readonly reason?: string;
   /** YYYY-MM-DD: with REJECTED, "intended until" this day. */
   readonly intendedUntil?: string;
-  /** For high-risk buckets: the bucket name, typed. */
+  /** For high-risk buckets: the bucket name, typed, and the one-time code from the other email. */
   readonly confirmBucket?: string;
+  readonly code?: string;
 }
 
 /** What the page answered: the status of the POST and the page it led to. */
@@ -53,6 +54,7 @@ export async function decideByLink(link: string, input: DecisionInput): Promise<
   if (input.reason) form.set('reason', input.reason);
   if (input.intendedUntil) form.set('intendedUntil', input.intendedUntil);
   if (input.confirmBucket) form.set('confirmBucket', input.confirmBucket);
+  if (input.code) form.set('code', input.code);
   const posted = await fetch(url, {
     method: 'POST',
     redirect: 'manual',

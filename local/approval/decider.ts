@@ -16,6 +16,19 @@ function incidentIdOf(payload: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
+function bucketOf(payload: unknown): string | null {
+  const bucket = (payload as { state?: { trigger?: { bucket?: unknown } } } | null)?.state?.trigger?.bucket;
+  return typeof bucket === 'string' ? bucket : null;
+}
+
+/** The newest one-time code sent to `recipient`, read from the outbox as the approver reads it. */
+function oneTimeCodeFor(environment: LocalEnvironment, recipient: string): string | null {
+  const message = [...environment.sandbox.outbox]
+    .reverse()
+    .find((m) => m.to.toLowerCase().includes(recipient.toLowerCase()) && /one-time code/i.test(m.subject));
+  return message ? (/Your one-time code: (\d{6})/.exec(message.text)?.[1] ?? null) : null;
+}
+
 /** Makes `decision` the answer to every approval request of the environment's runs. */
 export function decideApprovals(
   environment: LocalEnvironment,
@@ -48,9 +61,14 @@ export function decideApprovals(
       environment.taskTokens.expire(token);
       return;
     }
+    // A high-risk bucket asks for its name and the one-time code from the approver's other email.
+    const bucket = bucketOf(payload);
+    const code = oneTimeCodeFor(environment, new URL(link).searchParams.get('r') ?? '');
     void decideByLink(link, {
       decision: decision === 'approve' ? 'APPROVED' : 'REJECTED',
       reason: options.reason ?? `simulate --decision ${decision}`,
+      ...(bucket ? { confirmBucket: bucket } : {}),
+      ...(code ? { code } : {}),
     }).catch((error: unknown) => {
       options.say?.(
         `Could not decide through the page (${error instanceof Error ? error.message : String(error)}): letting it expire.`,

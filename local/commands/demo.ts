@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
+import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { exposureSummary } from '../../tasks/shared/describe.js';
 import type { Decision } from '../approval/decider.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
@@ -246,7 +246,7 @@ export async function runDemo(
           `   Security Hub finding: ${finding.Workflow?.Status} / ${finding.RecordState}, severity ${finding.Severity?.Label}\n`,
         );
       for (const entry of incident.history.filter((h) => /approval|approved|rejected/.test(h.what)))
-        write(`   ${redactSignedLinks(entry.what)}\n`);
+        write(`   ${redactApprovalSecrets(entry.what)}\n`);
       for (const change of incident.remediation?.plan ?? []) write(`   changed: ${change}\n`);
       if (incident.remediation) write(`   backup first: ${incident.remediation.backup.location}\n`);
     }

@@ -1,4 +1,4 @@
-import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
+import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { parseConfig } from '../../tasks/shared/config.js';
 import type { ResponseMode } from '../../tasks/shared/contracts.js';
 import { InvalidInputError, ResponderError } from '../../tasks/shared/errors.js';
@@ -96,7 +96,7 @@ export async function runSimulateCommand(
     say: (line) => process.stderr.write(`${line}\n`),
   });
   // Signed links appear with their signature redacted: the .eml files hold the real ones.
-  const show = (text: string) => write(redactSignedLinks(text));
+  const show = (text: string) => write(redactApprovalSecrets(text));
   if (options.json) {
     show(`${JSON.stringify(run.result, null, 2)}\n`);
   } else {

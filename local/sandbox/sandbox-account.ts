@@ -20,7 +20,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { z } from 'zod';
-import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
+import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { type Clock, systemClock } from '../../tasks/shared/clock.js';
 import { InvalidInputError } from '../../tasks/shared/errors.js';
 import { AwsApiError } from './aws-error.js';
@@ -113,7 +113,7 @@ function loggable(value: unknown): unknown {
     return '<stream>';
   if (value instanceof Date) return value.toISOString();
   // A message's signed approval links are the recipient's alone: the log shows them redacted.
-  if (typeof value === 'string') return redactSignedLinks(value);
+  if (typeof value === 'string') return redactApprovalSecrets(value);
   if (Array.isArray(value)) return value.map(loggable);
   if (typeof value === 'function') return undefined;
   if (typeof value === 'object' && value !== null) {
@@ -221,7 +221,7 @@ export class SandboxAccount {
     await writeFile(join(dir, WORLD_FILE), `${JSON.stringify(this.toJSON(), null, 2)}\n`, 'utf8');
     await writeFile(join(dir, CALLS_FILE), jsonLines(this.calls), 'utf8');
     // The .eml files hold the real links; this index of them does not.
-    await writeFile(join(dir, OUTBOX_FILE), redactSignedLinks(jsonLines(this.outbox)), 'utf8');
+    await writeFile(join(dir, OUTBOX_FILE), redactApprovalSecrets(jsonLines(this.outbox)), 'utf8');
   }
 
   /** A copy of the current state, in the world-file shape. */

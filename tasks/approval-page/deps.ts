@@ -81,6 +81,7 @@ export function approvalPageDeps(input: PageDepsInput): ApprovalPageDeps {
     verifyLink: (link, now) => verifyApprovalLink(link, keyRing, now),
     getApproval: (id) => approvals.get(id),
     decide: (id, decision) => approvals.decide(id, decision, clock.now()),
+    recordCodeFailure: (id) => approvals.recordCodeFailure(id),
     deliverDecision: (record) => deliverDecision(input, record),
     audit: async (entry) => {
       if (entry.approvalId === null) {

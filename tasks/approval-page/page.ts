@@ -11,6 +11,7 @@
  */
 
 import { z } from 'zod';
+import { codeMatches, MAX_CODE_FAILURES } from '../shared/approval/one-time-code.js';
 import { type ApprovalDecision, ApprovalIdSchema, type ApprovalRecord } from '../shared/contracts.js';
 import {
   constantTimeEqual,
@@ -84,6 +85,8 @@ export interface ApprovalPageDeps {
     approvalId: string,
     decision: ApprovalDecision,
   ): Promise<{ outcome: 'decided'; record: ApprovalRecord } | { outcome: 'already'; record: ApprovalRecord }>;
+  /** Counts a wrong one-time code (high-risk buckets) and returns how many there have been. */
+  recordCodeFailure(approvalId: string): Promise<number>;
   /** Tells the workflow (SendTaskSuccess); throws if it could not. */
   deliverDecision(record: ApprovalRecord): Promise<void>;
   /** Append-only audit trail: every page view, refusal and decision. */
@@ -200,7 +203,7 @@ type Route = { readonly kind: 'page' | 'done'; readonly id: string };
 const PAGE_METHODS = ['GET', 'HEAD', 'POST'];
 const DONE_METHODS = ['GET', 'HEAD'];
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
-const FORM_FIELDS = ['csrf', 'decision', 'reason', 'intendedUntil', 'confirmBucket'] as const;
+const FORM_FIELDS = ['csrf', 'decision', 'reason', 'intendedUntil', 'confirmBucket', 'code'] as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 async function route(request: PageRequest, deps: ApprovalPageDeps, context: RequestContext): Promise<Reply> {
@@ -434,6 +437,11 @@ async function submitDecision(
 
   const fields = parseDecisionForm(form, record, context.now);
   if (!fields.ok) return refuse(400, 'The decision could not be recorded', fields.reason, fields.detail);
+  if (record.highRisk) {
+    const codeRefusal = await checkOneTimeCode(record, link.recipient, fields.value.code, deps);
+    if (codeRefusal !== null)
+      return refuse(403, 'The decision could not be recorded', codeRefusal, 'one-time code refused');
+  }
 
   const decision: ApprovalDecision = {
     decision: fields.value.decision,
@@ -464,6 +472,27 @@ async function submitDecision(
     body: renderRedirectPage(),
     headers: { Location: location },
   };
+}
+
+/**
+ * A high-risk bucket's one-time code: the approver's own, before too many wrong tries. Each wrong
+ * code is counted in the store, so guessing across requests and instances still hits the limit.
+ */
+async function checkOneTimeCode(
+  record: ApprovalRecord,
+  recipient: string,
+  code: string,
+  deps: ApprovalPageDeps,
+): Promise<string | null> {
+  const locked =
+    'Too many wrong one-time codes: this request can no longer be decided here. It expires unchanged; ask the operators for a new one.';
+  if (record.codeFailures >= MAX_CODE_FAILURES) return locked;
+  if (codeMatches(record.approvalId, recipient, code.trim(), record.codeHashes[recipient.toLowerCase()]))
+    return null;
+  const failures = await deps.recordCodeFailure(record.approvalId);
+  return failures >= MAX_CODE_FAILURES
+    ? locked
+    : `The one-time code is not right (${failures} of ${MAX_CODE_FAILURES} tries used). It came in a separate email.`;
 }
 
 /**
@@ -516,7 +545,12 @@ function checkCsrf(
 type ParsedForm =
   | {
       ok: true;
-      value: { decision: ApprovalDecision['decision']; reason: string | null; intendedUntil: Date | null };
+      value: {
+        decision: ApprovalDecision['decision'];
+        reason: string | null;
+        intendedUntil: Date | null;
+        code: string;
+      };
     }
   | { ok: false; reason: string; detail: string };
 
@@ -538,6 +572,7 @@ export function parseDecisionForm(form: URLSearchParams, record: ApprovalRecord,
     reason: form.get('reason') ?? '',
     intendedUntil: form.get('intendedUntil') ?? '',
     confirmBucket: form.get('confirmBucket') ?? '',
+    code: form.get('code') ?? '',
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
@@ -584,6 +619,7 @@ function decisionFormSchema(record: ApprovalRecord, now: Date) {
         return date;
       }),
       confirmBucket: z.string(),
+      code: z.string().max(32, { error: 'The one-time code is six digits.' }),
     })
     .superRefine((form, ctx) => {
       if (form.decision === 'APPROVED' && form.intendedUntil !== null) {

@@ -284,6 +284,8 @@ function renderForm(record: ApprovalRecord, view: DecisionFormView): string {
     ? [
         `<label for="confirmBucket">This bucket is marked high-risk. Type its name, <code>${escapeHtml(record.bucket)}</code>, to confirm</label>`,
         '<input type="text" id="confirmBucket" name="confirmBucket" required autocomplete="off" autocapitalize="off" spellcheck="false">',
+        '<label for="code">The one-time code from the separate email</label>',
+        '<input type="text" id="code" name="code" required inputmode="numeric" pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code">',
       ]
     : [];
   return [

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { evidenceBucketName } from '../remediate-exposure/backup.js';
 import { signApprovalLink } from '../shared/approval/links.js';
+import { codeHash, newOneTimeCode } from '../shared/approval/one-time-code.js';
 import { WorkflowStateSchema } from '../shared/contracts.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { consoleLinks } from '../shared/findings/finding.js';
@@ -62,7 +63,7 @@ export const requestApproval = defineTask(
       return {};
     }
 
-    const record = approvalRecord({
+    const asked = approvalRecord({
       approvalId: randomBytes(16).toString('hex'),
       incident,
       config: state.config,
@@ -70,6 +71,17 @@ export const requestApproval = defineTask(
       backupLocation: `s3://${evidenceBucketName(state.config.remediation.evidenceBucket, accountId, deps.region)}/`,
       now,
     });
+    // A high-risk bucket also needs a one-time code, sent apart from the link: only its hash is kept.
+    const codes = new Map(asked.highRisk ? asked.approvers.map((a) => [a, newOneTimeCode()] as const) : []);
+    const record = {
+      ...asked,
+      codeHashes: Object.fromEntries(
+        [...codes].map(([approver, code]) => [
+          approver.toLowerCase(),
+          codeHash(asked.approvalId, approver, code),
+        ]),
+      ),
+    };
     await approvals.create(record, taskToken, round, now);
     // The bucket stays this execution's for the whole wait, and a little after.
     await deps.store.pendingEvents(
@@ -91,6 +103,15 @@ export const requestApproval = defineTask(
       const message = approvalRequest(incident, links, { link, expiresAt: record.expiresAt });
       try {
         await sendEmail(deps.clients.ses, { from: state.config.sender, to: [approver], ...message });
+        const code = codes.get(approver);
+        if (code !== undefined) {
+          await sendEmail(deps.clients.ses, {
+            from: state.config.sender,
+            to: [approver],
+            subject: `One-time code for the decision on S3 bucket ${bucket}`,
+            text: `Your one-time code: ${code}\n\nThe approval page for ${bucket} (high-risk) asks for it with your decision. It is valid until ${record.expiresAt}, for this request only. Nobody from the responder will ever ask you for it.`,
+          });
+        }
         sent.push(approver);
       } catch (error) {
         failed.push(`${approver} (${error instanceof Error ? error.name : String(error)})`);

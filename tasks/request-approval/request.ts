@@ -56,6 +56,9 @@ export function approvalRecord(input: ApprovalRequestInput): ApprovalRecord {
     backupLocation: input.backupLocation,
     approvers: approversFor(config, incident.bucket, v.severity),
     highRisk: config.approval.highRiskBuckets.includes(incident.bucket),
+    // Filled in by the handler for a high-risk bucket: the codes are random, and sent.
+    codeHashes: {},
+    codeFailures: 0,
     requestedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + config.timings.approvalTtlSeconds * 1000).toISOString(),
     status: 'PENDING',

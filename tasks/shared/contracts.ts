@@ -414,8 +414,14 @@ export const ApprovalRecordSchema = z.object({
   /** Where the backup of the bucket's configuration goes before anything changes. */
   backupLocation: z.string().nullable(),
   approvers: z.array(z.string().min(1)).min(1),
-  /** Buckets marked high-risk: the page asks the approver to type the bucket name. */
+  /**
+   * Buckets marked high-risk: the page asks the approver to type the bucket name and a one-time
+   * code sent in a message of its own. Only the codes' hashes are kept, per approver (lowercase).
+   */
   highRisk: z.boolean(),
+  codeHashes: z.record(z.string(), z.string()).default({}),
+  /** Wrong codes entered so far: at MAX_CODE_FAILURES the request can no longer be decided. */
+  codeFailures: z.number().int().min(0).default(0),
   requestedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   status: ApprovalStatusSchema,

@@ -34,6 +34,8 @@ function record(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
     backupLocation: 's3://evidence/',
     approvers: ['approver@example.com'],
     highRisk: false,
+    codeHashes: {},
+    codeFailures: 0,
     requestedAt: T0.toISOString(),
     expiresAt: new Date(T0.getTime() + 3_600_000).toISOString(),
     status: 'PENDING',

@@ -7,8 +7,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { approvalLinksIn, decideByLink } from '../../local/approval/decide.js';
+import { defaultConfig } from '../../local/defaults.js';
 import { TaskTokenRegistry } from '../../local/task-tokens.js';
-import { redactSignedLinks } from '../../tasks/shared/approval/links.js';
+import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { logger } from '../../tasks/shared/logger.js';
 import { run, sampleEvent, tempStateDir } from './support.js';
 
@@ -100,6 +101,36 @@ describe('mode approve', () => {
   });
 });
 
+describe('a high-risk bucket', () => {
+  it('sends the one-time code apart from the link, and the page needs both before it decides', async () => {
+    const config = {
+      ...defaultConfig(),
+      approval: { ...defaultConfig().approval, highRiskBuckets: [BUCKET] },
+    };
+    const stateDir = await tempStateDir();
+    const { result } = await run([publicPolicy()], { mode: 'approve', decision: 'approve', config, stateDir });
+
+    const toApprover = result.outbox.filter((m) => m.to === 'security-lead@example.com');
+    expect(toApprover.map((m) => m.subject)).toEqual([
+      expect.stringMatching(/^Decision needed/),
+      `One-time code for the decision on S3 bucket ${BUCKET}`,
+    ]);
+    // The code is never in the message with the link.
+    const code = /Your one-time code: (\d{6})/.exec(toApprover[1]?.text ?? '')?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    expect(toApprover[0]?.text).not.toContain(code ?? 'no code');
+    // Nor in the call log, the outbox index, or what `simulate --json` prints.
+    for (const file of ['calls.jsonl', 'outbox.jsonl']) {
+      expect(await readFile(join(stateDir, file), 'utf8')).not.toContain(`code: ${code}`);
+    }
+    expect(redactApprovalSecrets(JSON.stringify(result))).not.toContain(`code: ${code}`);
+    expect(result.executions[0]?.incident).toMatchObject({
+      closedReason: 'REMEDIATED',
+      decision: { decision: 'APPROVED' },
+    });
+  });
+});
+
 describe('secrets of an approval', () => {
   it('never leave the .eml and the store: no token, signature or key in logs, histories, call log or outputs', async () => {
     const tokens: string[] = [];
@@ -147,7 +178,7 @@ describe('secrets of an approval', () => {
     const texts = [
       printed.join(''),
       // What `simulate --json` prints.
-      redactSignedLinks(JSON.stringify(result)),
+      redactApprovalSecrets(JSON.stringify(result)),
       ...(await Promise.all(files.map((f) => readFile(join(stateDir, f), 'utf8')))),
       ...(await Promise.all(executions.map((f) => readFile(join(stateDir, 'executions', f), 'utf8')))),
     ];

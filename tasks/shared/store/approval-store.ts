@@ -62,7 +62,7 @@ const bucketKey = (ref: { readonly accountId: string; readonly bucket: string })
   sk: 'APPROVAL',
 });
 
-const RecordItemSchema = z.object({ record: z.unknown() });
+const RecordItemSchema = z.object({ record: z.unknown(), codeFailures: z.number().int().optional() });
 const TokenItemSchema = z.object({ taskToken: z.string().min(1) });
 const RequestItemSchema = z.object({ approvalId: z.string() });
 
@@ -152,7 +152,25 @@ export class ApprovalStore {
 
   async get(approvalId: string): Promise<ApprovalRecord | null> {
     const parsed = RecordItemSchema.safeParse(await this.#get(approvalKey(approvalId, 'RECORD')));
-    return parsed.success ? ApprovalRecordSchema.parse(parsed.data.record) : null;
+    if (!parsed.success) return null;
+    const record = ApprovalRecordSchema.parse(parsed.data.record);
+    // Wrong codes are counted beside the record (one atomic ADD each), not in it.
+    return { ...record, codeFailures: parsed.data.codeFailures ?? record.codeFailures };
+  }
+
+  /** Counts one wrong one-time code and returns how many there have been. */
+  async recordCodeFailure(approvalId: string): Promise<number> {
+    const answer = await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: approvalKey(approvalId, 'RECORD'),
+        UpdateExpression: 'ADD codeFailures :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return z.object({ codeFailures: z.number() }).parse(answer.Attributes).codeFailures;
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   type PageRequest,
   type PageResponse,
 } from '../../../tasks/approval-page/page.js';
+import { codeHash } from '../../../tasks/shared/approval/one-time-code.js';
 import { FixedClock } from '../../../tasks/shared/clock.js';
 import {
   type ApprovalDecision,
@@ -21,6 +22,7 @@ const ID = '0123456789abcdef0123456789abcdef';
 const OTHER_ID = '11112222333344445555666677778888';
 const MISSING_ID = 'fedcba9876543210fedcba9876543210';
 const HIGH_RISK_ID = 'aaaabbbbccccddddeeeeffff00001111';
+const ALICES_CODE = '042917';
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
 const MALLORY = 'mallory@example.com';
@@ -124,6 +126,11 @@ class FakeApprovals {
         const record = this.records.get(approvalId);
         return record === undefined ? null : structuredClone(record);
       },
+      recordCodeFailure: async (approvalId) => {
+        const record = this.get(approvalId);
+        this.records.set(approvalId, { ...record, codeFailures: record.codeFailures + 1 });
+        return record.codeFailures + 1;
+      },
       decide: async (approvalId, decision) => {
         this.decideCalls.push({ approvalId, decision });
         // Let every request in flight reach this point before any write lands.
@@ -161,7 +168,14 @@ beforeEach(() => {
   store = new FakeApprovals(clock);
   store.put(approvalRecord());
   store.put(approvalRecord({ approvalId: OTHER_ID, approvers: [ALICE] }));
-  store.put(approvalRecord({ approvalId: HIGH_RISK_ID, approvers: [ALICE], highRisk: true }));
+  store.put(
+    approvalRecord({
+      approvalId: HIGH_RISK_ID,
+      approvers: [ALICE],
+      highRisk: true,
+      codeHashes: { [ALICE.toLowerCase()]: codeHash(HIGH_RISK_ID, ALICE, ALICES_CODE) },
+    }),
+  );
 });
 
 function linkQuery(recipient = ALICE, sig = SIG, exp = EXP): Record<string, string | undefined> {
@@ -720,17 +734,39 @@ describe('POST /a/<id>', () => {
     expect(response.status).toBe(303);
   });
 
-  it('decides a high-risk bucket once its name is typed', async () => {
+  it('decides a high-risk bucket once its name is typed and the one-time code given', async () => {
     const token = await openPage({ id: HIGH_RISK_ID, sig: 'v1.k1.high-risk-signature' });
     const response = await handle(
       decisionPost(
         token,
-        { decision: 'APPROVED', confirmBucket: 'example-public-bucket' },
+        { decision: 'APPROVED', confirmBucket: 'example-public-bucket', code: ALICES_CODE },
         { path: `/a/${HIGH_RISK_ID}`, query: linkQuery(ALICE, 'v1.k1.high-risk-signature') },
       ),
     );
     expect(response.status).toBe(303);
     expect(store.get(HIGH_RISK_ID).status).toBe('APPROVED');
+  });
+
+  it('refuses a wrong one-time code, counts it, and locks the request after five', async () => {
+    const token = await openPage({ id: HIGH_RISK_ID, sig: 'v1.k1.high-risk-signature' });
+    const post = (code: string) =>
+      handle(
+        decisionPost(
+          token,
+          { decision: 'APPROVED', confirmBucket: 'example-public-bucket', code },
+          { path: `/a/${HIGH_RISK_ID}`, query: linkQuery(ALICE, 'v1.k1.high-risk-signature') },
+        ),
+      );
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const refused = await post('000000');
+      expect(refused.status).toBe(403);
+    }
+    expect(store.get(HIGH_RISK_ID).codeFailures).toBe(5);
+    // Even the right code is refused now: guessing cannot go on.
+    const locked = await post(ALICES_CODE);
+    expect(locked.status).toBe(403);
+    expect(locked.body).toMatch(/Too many wrong one-time codes/);
+    expect(store.get(HIGH_RISK_ID).status).toBe('PENDING');
   });
 
   it('works on the local http server with its own origin and cookie name', async () => {
