@@ -1,8 +1,8 @@
-import { approvalOfRound, noteOnFinding, tellEveryone } from '../shared/approval/settle.js';
+import { approvalOfRound, noteOnFinding, recordSettlement, tellEveryone } from '../shared/approval/settle.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
-import { requireIncident, withHistory } from '../shared/state-access.js';
+import { requireIncident } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
 
 /**
@@ -47,17 +47,12 @@ export const approvalExpired = defineTask(
       subject: `Approval expired: S3 bucket ${record.bucket} is still public`,
       text: `Nobody decided on the fix for incident ${incident.incidentId} before ${record.expiresAt}; nothing was changed.\n\nWhat is public: ${record.summary}\n\nThe next change to the bucket asks again.`,
     });
-    let updated = withHistory({ ...incident, response: 'EXPIRED' }, now, what);
-    if (findingProblem) updated = withHistory(updated, now, `finding not updated: ${findingProblem}`);
-    if (mailProblem) updated = withHistory(updated, now, `expiry notice not sent: ${mailProblem}`);
-    await deps.store.putIncident(updated);
     logger.info('approval expired', { bucket: record.bucket, approvalId: record.approvalId });
-    return {
-      ...state,
-      ...(mailProblem
-        ? { notifyError: { Error: mailProblem, Cause: 'the expiry notice could not be sent' } }
-        : {}),
-    } satisfies WorkflowState;
+    return recordSettlement(deps, state, { ...incident, response: 'EXPIRED' }, what, {
+      finding: findingProblem,
+      mail: mailProblem,
+      notice: 'expiry notice',
+    });
   },
 );
 

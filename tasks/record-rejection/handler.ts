@@ -1,8 +1,8 @@
-import { noteOnFinding, requireApproval, tellEveryone } from '../shared/approval/settle.js';
+import { noteOnFinding, recordSettlement, requireApproval, tellEveryone } from '../shared/approval/settle.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
-import { requireIncident, withHistory } from '../shared/state-access.js';
+import { requireIncident } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
 
 /**
@@ -45,30 +45,22 @@ export const recordRejection = defineTask(
       subject: `Fix rejected: S3 bucket ${record.bucket} stays as it is`,
       text: `The fix for incident ${incident.incidentId} was ${what}.\n\nWhat is public: ${record.summary}`,
     });
-    let updated = withHistory(
-      {
-        ...incident,
-        response: 'REJECTED',
-        decision: {
-          decision: 'REJECTED',
-          by: approver,
-          at: decision?.at ?? null,
-          reason: decision?.reason ?? null,
-        },
-      },
-      now,
-      what,
-    );
-    if (findingProblem) updated = withHistory(updated, now, `finding not updated: ${findingProblem}`);
-    if (mailProblem) updated = withHistory(updated, now, `rejection notice not sent: ${mailProblem}`);
-    await deps.store.putIncident(updated);
     logger.info('approval rejected', { bucket: record.bucket, approvalId: record.approvalId });
-    return {
-      ...state,
-      ...(mailProblem
-        ? { notifyError: { Error: mailProblem, Cause: 'the rejection notice could not be sent' } }
-        : {}),
-    } satisfies WorkflowState;
+    const rejected = {
+      ...incident,
+      response: 'REJECTED' as const,
+      decision: {
+        decision: 'REJECTED',
+        by: approver,
+        at: decision?.at ?? null,
+        reason: decision?.reason ?? null,
+      },
+    };
+    return recordSettlement(deps, state, rejected, what, {
+      finding: findingProblem,
+      mail: mailProblem,
+      notice: 'rejection notice',
+    });
   },
 );
 

@@ -108,7 +108,12 @@ describe('a high-risk bucket', () => {
       approval: { ...defaultConfig().approval, highRiskBuckets: [BUCKET] },
     };
     const stateDir = await tempStateDir();
-    const { result } = await run([publicPolicy()], { mode: 'approve', decision: 'approve', config, stateDir });
+    const { result } = await run([publicPolicy()], {
+      mode: 'approve',
+      decision: 'approve',
+      config,
+      stateDir,
+    });
 
     const toApprover = result.outbox.filter((m) => m.to === 'security-lead@example.com');
     expect(toApprover.map((m) => m.subject)).toEqual([

@@ -5,8 +5,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
+import { latestApprovalLink } from '../../local/approval/decide.js';
 import { defaultConfig, defaultWorld } from '../../local/defaults.js';
 import { LocalEnvironment } from '../../local/environment.js';
+import type { ExecutionRecord } from '../../local/runner.js';
+import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
 import type { World } from '../../local/sandbox/world.js';
 import { type SimulateOptions, simulate } from '../../local/simulate.js';
 
@@ -114,3 +117,40 @@ export const PATHS = {
   malformed: ['NormalizeEvent', 'ReportFailure', 'ExecutionFailed'],
   fannedOut: [...START, 'FanOutAccountChange', 'AccountChangeFannedOut'],
 } as const;
+
+/**
+ * A fresh state folder in mode approve for every bucket; closed when the test ends, after any
+ * approval still waiting is let expire (a failed expectation must not leave a run waiting a day).
+ */
+export async function approveEnvironment(): Promise<LocalEnvironment> {
+  const config = { ...defaultConfig(), modes: { default: 'approve' as const, bySeverity: {}, byBucket: {} } };
+  const environment = await LocalEnvironment.open({ stateDir: await tempStateDir(), world: world(), config });
+  onTestFinished(async () => {
+    for (const { token } of environment.taskTokens.waiting()) environment.taskTokens.expire(token);
+    await environment.runner.idle();
+    await environment.close();
+  });
+  return environment;
+}
+
+/** Resolves when the next approval request waits (its email sent). */
+export function nextApprovalWait(environment: LocalEnvironment): Promise<void> {
+  return new Promise((resolve) => environment.taskTokens.onWait(() => resolve()));
+}
+
+/**
+ * Replays `event` on the sandbox and starts its execution; returns once its approval request
+ * waits, with the execution and the emailed link.
+ */
+export async function startUntilApprovalWaits(
+  environment: LocalEnvironment,
+  event: unknown,
+): Promise<{ execution: Promise<ExecutionRecord>; link: string }> {
+  applyEventToWorld(environment.sandbox, event);
+  const waiting = nextApprovalWait(environment);
+  const execution = environment.runner.start(event);
+  await waiting;
+  const link = latestApprovalLink(environment.sandbox.outbox);
+  if (!link) throw new Error('no approval link was emailed');
+  return { execution, link };
+}

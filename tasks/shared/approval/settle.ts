@@ -8,6 +8,7 @@ import { InvalidInputError } from '../errors.js';
 import { SecurityHubNotEnabledError } from '../findings/errors.js';
 import { setFindingWorkflow } from '../findings/workflow.js';
 import { sendEmail } from '../messages/email.js';
+import { withHistory } from '../state-access.js';
 import type { TaskDeps } from '../task-deps.js';
 
 /** The approval a settling task works on, from the state's decision or the incident's history. */
@@ -61,4 +62,28 @@ export async function tellEveryone(
   } catch (error) {
     return error instanceof Error ? error.name : String(error);
   }
+}
+
+/**
+ * Writes the settled incident with what could not be done, and returns the state: a notice that
+ * could not be sent sets `notifyError`, so the run ends in ReportFailure (everyone must hear).
+ */
+export async function recordSettlement(
+  deps: TaskDeps,
+  state: WorkflowState,
+  settled: Incident,
+  what: string,
+  problems: { readonly finding: string | null; readonly mail: string | null; readonly notice: string },
+): Promise<WorkflowState> {
+  const now = deps.clock.now();
+  let updated = withHistory(settled, now, what);
+  if (problems.finding) updated = withHistory(updated, now, `finding not updated: ${problems.finding}`);
+  if (problems.mail) updated = withHistory(updated, now, `${problems.notice} not sent: ${problems.mail}`);
+  await deps.store.putIncident(updated);
+  return {
+    ...state,
+    ...(problems.mail
+      ? { notifyError: { Error: problems.mail, Cause: `the ${problems.notice} could not be sent` } }
+      : {}),
+  };
 }

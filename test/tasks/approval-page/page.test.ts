@@ -9,11 +9,8 @@ import {
 } from '../../../tasks/approval-page/page.js';
 import { codeHash } from '../../../tasks/shared/approval/one-time-code.js';
 import { FixedClock } from '../../../tasks/shared/clock.js';
-import {
-  type ApprovalDecision,
-  type ApprovalRecord,
-  ApprovalRecordSchema,
-} from '../../../tasks/shared/contracts.js';
+import type { ApprovalDecision, ApprovalRecord } from '../../../tasks/shared/contracts.js';
+import { sampleApproval } from '../../support/approvals.js';
 
 const NOW = '2025-03-04T12:00:00.000Z';
 const ORIGIN = 'https://abc.lambda-url.us-east-1.on.aws';
@@ -64,36 +61,7 @@ function fakeVerifyLink(
 }
 
 function approvalRecord(overrides: Partial<Record<keyof ApprovalRecord, unknown>> = {}): ApprovalRecord {
-  return ApprovalRecordSchema.parse({
-    approvalId: ID,
-    incidentId: 'inc-1',
-    executionId: 'exec-1',
-    bucket: 'example-public-bucket',
-    accountId: '111122223333',
-    region: 'eu-west-1',
-    summary: 'Anyone on the internet can read objects.',
-    reasons: ['Statement 0 (PublicRead) allows s3:GetObject to *'],
-    severity: 'HIGH',
-    plan: {
-      hash: 'plan-hash-1',
-      vectors: [
-        { source: 'bucketPolicy', access: 'read', principal: '*', statementHash: 'stmt-hash-0', key: null },
-      ],
-      mitigations: [{ kind: 'removePolicyStatement', statement: 0, sid: 'PublicRead' }],
-      changes: ['Remove statement 0 (PublicRead) from the bucket policy'],
-      blastRadius: ['The website www.example.com serves images from this bucket'],
-    },
-    backupLocation: 's3://evidence-bucket/backups/example-public-bucket.json',
-    approvers: [ALICE, BOB],
-    highRisk: false,
-    requestedAt: '2025-03-04T10:00:00.000Z',
-    expiresAt: '2025-03-05T10:00:00.000Z',
-    status: 'PENDING',
-    decision: null,
-    supersededBy: null,
-    macie: null,
-    ...overrides,
-  });
+  return sampleApproval({ approvalId: ID, approvers: [ALICE, BOB], ...overrides });
 }
 
 /** An in-memory approval store whose decide is a conditional write: the first decision wins. */
