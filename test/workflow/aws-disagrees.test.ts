@@ -6,38 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { World } from '../../local/sandbox/world.js';
-import { PATHS, run, sampleEvent, world } from './support.js';
+import { PATHS, publicReadPolicy, run, sampleEvent, vpceOnlyPolicy, world } from './support.js';
 
 const BUCKET = 'acme-reports';
 
-/** Principal "*" limited to one VPC endpoint: not public by the reference, nor by the classifier. */
-const VPCE_ONLY_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'ReadThroughVpce',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: `arn:aws:s3:::${BUCKET}/*`,
-      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
-    },
-  ],
-};
-
-/** Principal "*" with no condition: public by the reference and by the classifier. */
-const PUBLIC_READ_POLICY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'PublicRead',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: `arn:aws:s3:::${BUCKET}/*`,
-    },
-  ],
-};
+const VPCE_ONLY_POLICY = vpceOnlyPolicy(BUCKET);
+const PUBLIC_READ_POLICY = publicReadPolicy(BUCKET);
 
 /** Reported, then RemediateExposure refuses to act and the failure is reported. */
 

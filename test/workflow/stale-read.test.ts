@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FaultInput } from '../../local/sandbox/world.js';
-import { PATHS, run, sampleEvent, world } from './support.js';
+import { PATHS, publicReadPolicy, run, sampleEvent, vpceOnlyPolicy, world } from './support.js';
 
 const BUCKET = 'acme-reports';
 
@@ -17,31 +17,8 @@ function putPolicy(policy: object) {
   });
 }
 
-const PUBLIC_READ = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'PublicRead',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: `arn:aws:s3:::${BUCKET}/*`,
-    },
-  ],
-};
-const VPCE_ONLY = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'ReadThroughVpce',
-      Effect: 'Allow',
-      Principal: '*',
-      Action: 's3:GetObject',
-      Resource: `arn:aws:s3:::${BUCKET}/*`,
-      Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
-    },
-  ],
-};
+const PUBLIC_READ = publicReadPolicy(BUCKET);
+const VPCE_ONLY = vpceOnlyPolicy(BUCKET);
 
 /** Both reads that decide "is the policy public" answer from before the event, `times` times. */
 function stalePolicyReads(times: number): FaultInput[] {

@@ -154,3 +154,36 @@ export async function startUntilApprovalWaits(
   if (!link) throw new Error('no approval link was emailed');
   return { execution, link };
 }
+
+/** Principal "*" may read the bucket's objects, no condition: public by the reference and the classifier. */
+export function publicReadPolicy(bucket: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PublicRead',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${bucket}/*`,
+      },
+    ],
+  };
+}
+
+/** Principal "*" limited to one VPC endpoint: not public by the reference, nor by the classifier. */
+export function vpceOnlyPolicy(bucket: string) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ReadThroughVpce',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${bucket}/*`,
+        Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } },
+      },
+    ],
+  };
+}
