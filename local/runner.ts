@@ -210,7 +210,8 @@ export class WorkflowRunner {
       Object.entries(this.options.handlers).map(([state, handler]) => [
         state,
         this.#waitsForToken.has(state)
-          ? async (request: unknown) => (await this.#invokeAndWait(state, handler, request)) as never
+          ? async (request: unknown) =>
+              (await this.#invokeAndWait(executionId, state, handler, request)) as never
           : async (request: unknown) => {
               const payload = (request as { Payload?: unknown } | null)?.Payload;
               const result = await this.#invoke(state, handler, payload);
@@ -269,7 +270,12 @@ export class WorkflowRunner {
    * A `.waitForTaskToken` Task: the function gets the Payload with a fresh token (Step Functions
    * gives every attempt its own), and the state's result is whatever SendTaskSuccess sends.
    */
-  async #invokeAndWait(state: string, handler: StateHandler, request: unknown): Promise<unknown> {
+  async #invokeAndWait(
+    executionId: string,
+    state: string,
+    handler: StateHandler,
+    request: unknown,
+  ): Promise<unknown> {
     const registry = this.options.taskTokens;
     if (!registry) throw new Error(`${state} waits for a task token, and the runner has no token registry`);
     const payload = (request as { Payload?: Record<string, unknown> } | null)?.Payload ?? {};
@@ -277,6 +283,8 @@ export class WorkflowRunner {
     const answered = registry.wait(token, state);
     try {
       await this.#invoke(state, handler, { ...payload, taskToken: token });
+      // The harness fails it once after it ran; the retry (a new token) must not ask again.
+      this.#maybeFailAfterRun(executionId, state, payload.state);
     } catch (error) {
       registry.end(token);
       throw error;

@@ -101,6 +101,23 @@ describe('mode approve', () => {
   });
 });
 
+describe('a retried approval request', () => {
+  it('asks once: the retry (a new token) waits on the request already sent', async () => {
+    const { result } = await run([publicPolicy()], {
+      mode: 'approve',
+      decision: 'approve',
+      harness: { failOnceAfterRun: ['RequestApproval'] },
+    });
+    const [execution] = result.executions;
+    expect(execution?.path.filter((s) => s === 'RequestApproval')).toHaveLength(2);
+    expect(result.outbox.filter((m) => m.subject.startsWith('Decision needed'))).toHaveLength(1);
+    expect(execution?.incident).toMatchObject({
+      closedReason: 'REMEDIATED',
+      decision: { decision: 'APPROVED' },
+    });
+  });
+});
+
 describe('a high-risk bucket', () => {
   it('sends the one-time code apart from the link, and the page needs both before it decides', async () => {
     const config = {
