@@ -78,6 +78,12 @@ function withTaskTimeout(
 }
 
 /**
+ * How much longer the approval wait lasts than the approval itself: Step Functions' timer starts
+ * before the request's deadline is set, and a click just before the deadline must still land.
+ */
+export const APPROVAL_TIMEOUT_MARGIN_SECONDS = 300;
+
+/**
  * The approval wait's TimeoutSeconds from the configuration, as the stack sets it from its props
  * (the file holds the default; DESIGN.md section 8 says why not `TimeoutSecondsPath`).
  */
@@ -152,7 +158,7 @@ export class WorkflowRunner {
     this.definition = withTaskTimeout(
       withApprovalTimeout(
         loadDefinition(options.region, options.accountId),
-        options.deps.config.timings.approvalTtlSeconds,
+        options.deps.config.timings.approvalTtlSeconds + APPROVAL_TIMEOUT_MARGIN_SECONDS,
       ),
       options.harness?.taskTimeoutSeconds,
     );

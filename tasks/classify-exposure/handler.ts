@@ -133,6 +133,7 @@ export const classifyExposureTask = defineTask(
       ...state,
       round: (state.round ?? 0) + 1,
       changeNotVisible: undefined,
+      approval: undefined,
       assessment,
       finding: undefined,
       findingError: undefined,

@@ -148,7 +148,11 @@ async function approvedPlan(deps: TaskDeps, state: WorkflowState): Promise<Appro
   const outcome = state.approval;
   if (outcome?.decision !== 'APPROVED') return null;
   const record = await deps.approvals?.get(outcome.approvalId);
-  if (record?.status !== 'APPROVED' || record.plan.hash !== outcome.planHash) {
+  if (
+    record?.status !== 'APPROVED' ||
+    record.plan.hash !== outcome.planHash ||
+    record.incidentId !== state.assessment?.incidentId
+  ) {
     throw new InvalidInputError(
       `approval ${outcome.approvalId} does not approve this plan (status ${record?.status ?? 'unknown'}): nothing changed`,
     );

@@ -1,18 +1,26 @@
 import { randomBytes } from 'node:crypto';
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { outcomeOf } from '../approval-page/deps.js';
 import { evidenceBucketName } from '../remediate-exposure/backup.js';
 import { signApprovalLink } from '../shared/approval/links.js';
 import { codeHash, newOneTimeCode } from '../shared/approval/one-time-code.js';
-import { WorkflowStateSchema } from '../shared/contracts.js';
-import { InvalidInputError } from '../shared/errors.js';
+import {
+  type ApprovalRecord,
+  type Incident,
+  type WorkflowState,
+  WorkflowStateSchema,
+} from '../shared/contracts.js';
+import { ApprovalSupersededError, InvalidInputError } from '../shared/errors.js';
 import { consoleLinks } from '../shared/findings/finding.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
 import { sendEmail } from '../shared/messages/email.js';
 import { approvalRequest } from '../shared/messages/messages.js';
 import { bucketTrigger, requireIncident, withHistory } from '../shared/state-access.js';
+import type { ApprovalStore } from '../shared/store/approval-store.js';
 import { defineTask } from '../shared/task.js';
-import type { TaskDeps } from '../shared/task-deps.js';
+import type { ApprovalLinkSettings, TaskDeps } from '../shared/task-deps.js';
 import { approvalRecord } from './request.js';
 
 /** The Payload of a `.waitForTaskToken` invocation: the state, and the token to answer with. */
@@ -23,7 +31,7 @@ export class ApprovalNotConfiguredError extends InvalidInputError {
   override name = 'ApprovalNotConfiguredError';
 }
 
-/** No approver could be sent the request: it would only ever expire. */
+/** The request could not reach an approver who must hear of the exposure: it would only expire. */
 export class ApprovalUndeliverableError extends InvalidInputError {
   override name = 'ApprovalUndeliverableError';
 }
@@ -39,12 +47,74 @@ function approvalDeps(deps: TaskDeps) {
 }
 
 /**
+ * A retried attempt whose approval was settled meanwhile (with the earlier attempt's token): the
+ * new token gets the same answer at once. An expired one waits out its timeout (ApprovalExpired).
+ */
+async function answerSettled(deps: TaskDeps, record: ApprovalRecord, taskToken: string): Promise<void> {
+  if (record.status === 'APPROVED' || record.status === 'REJECTED') {
+    await deps.clients.sfn.send(
+      new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(outcomeOf(record)) }),
+    );
+  } else if (record.status === 'SUPERSEDED') {
+    const error = new ApprovalSupersededError(`approval ${record.approvalId} was superseded`);
+    await deps.clients.sfn.send(
+      new SendTaskFailureCommand({ taskToken, error: error.name, cause: error.message }),
+    );
+  }
+}
+
+interface Sending {
+  readonly deps: TaskDeps;
+  readonly state: WorkflowState;
+  readonly incident: Incident;
+  readonly record: ApprovalRecord;
+  readonly approvals: ApprovalStore;
+  readonly links: ApprovalLinkSettings;
+}
+
+/**
+ * Sends the request to each approver not sent to yet (a retry sends only the rest), each with
+ * its own signed link; for a high-risk bucket, a one-time code in a message of its own, whose
+ * hash is stored first. Returns the approvers it could not reach.
+ */
+async function sendRequests({ deps, state, incident, record, approvals, links }: Sending): Promise<string[]> {
+  const consoleLinksOf = consoleLinks(incident, state.executionId, state.config.consoleBaseUrl);
+  const failed: string[] = [];
+  for (const approver of record.approvers.filter((a) => !record.sentTo.includes(a.toLowerCase()))) {
+    const link = signApprovalLink(
+      links.baseUrl,
+      { approvalId: record.approvalId, recipient: approver, expiresAt: new Date(record.expiresAt) },
+      links.keyRing,
+    );
+    const message = approvalRequest(incident, consoleLinksOf, { link, expiresAt: record.expiresAt });
+    try {
+      await sendEmail(deps.clients.ses, { from: state.config.sender, to: [approver], ...message });
+      if (record.highRisk) {
+        const code = newOneTimeCode();
+        await approvals.setCodeHash(record.approvalId, approver, codeHash(record.approvalId, approver, code));
+        await sendEmail(deps.clients.ses, {
+          from: state.config.sender,
+          to: [approver],
+          subject: `One-time code for the decision on S3 bucket ${record.bucket}`,
+          text: `Your one-time code: ${code}\n\nThe approval page for ${record.bucket} (high-risk) asks for it with your decision. It is valid until ${record.expiresAt}, for this request only. Nobody from the responder will ever ask you for it.`,
+        });
+      }
+      await approvals.markSent(record.approvalId, approver);
+    } catch (error) {
+      failed.push(`${approver} (${error instanceof Error ? error.name : String(error)})`);
+    }
+  }
+  return failed;
+}
+
+/**
  * RequestApproval: asks the approvers to decide on exactly the incident's current plan, and waits
  * (Step Functions' `.waitForTaskToken`) until the page answers with their decision or the
  * approval's time runs out. The token is stored apart from the record and never logged.
  *
- * Retried (a new token, the same input otherwise), it finds the approval it already asked for in
- * this round and waits on it with the new token, without asking again.
+ * Safe to run again (a retry has a new token and the same state): it finds the approval it asked
+ * for in this round, waits on it with the new token, holds the bucket again, and sends only to
+ * the approvers not reached yet; one settled meanwhile answers the new token at once.
  */
 export const requestApproval = defineTask(
   'RequestApproval',
@@ -56,33 +126,26 @@ export const requestApproval = defineTask(
     const round = state.round ?? 0;
     const now = deps.clock.now();
 
-    const earlier = await approvals.findRequest(incident.incidentId, state.executionId, round);
-    if (earlier) {
-      await approvals.bindToken(earlier, taskToken);
-      logger.info('approval request found again: waiting on it', { bucket, approvalId: earlier });
+    const earlierId = await approvals.findRequest(incident.incidentId, state.executionId, round);
+    const earlier = earlierId ? await approvals.get(earlierId) : null;
+    if (earlier && earlier.status !== 'PENDING') {
+      await answerSettled(deps, earlier, taskToken);
       return {};
     }
-
-    const asked = approvalRecord({
-      approvalId: randomBytes(16).toString('hex'),
-      incident,
-      config: state.config,
-      executionId: state.executionId,
-      backupLocation: `s3://${evidenceBucketName(state.config.remediation.evidenceBucket, accountId, deps.region)}/`,
-      now,
-    });
-    // A high-risk bucket also needs a one-time code, sent apart from the link: only its hash is kept.
-    const codes = new Map(asked.highRisk ? asked.approvers.map((a) => [a, newOneTimeCode()] as const) : []);
-    const record = {
-      ...asked,
-      codeHashes: Object.fromEntries(
-        [...codes].map(([approver, code]) => [
-          approver.toLowerCase(),
-          codeHash(asked.approvalId, approver, code),
-        ]),
-      ),
-    };
-    await approvals.create(record, taskToken, round, now);
+    let record = earlier;
+    if (record) {
+      await approvals.bindToken(record.approvalId, taskToken);
+    } else {
+      record = approvalRecord({
+        approvalId: randomBytes(16).toString('hex'),
+        incident,
+        config: state.config,
+        executionId: state.executionId,
+        backupLocation: `s3://${evidenceBucketName(state.config.remediation.evidenceBucket, accountId, deps.region)}/`,
+        now,
+      });
+      await approvals.create(record, taskToken, round, now);
+    }
     // The bucket stays this execution's for the whole wait, and a little after.
     await deps.store.pendingEvents(
       { accountId, bucket },
@@ -91,32 +154,8 @@ export const requestApproval = defineTask(
       state.config.timings.approvalTtlSeconds + state.config.timings.leaseSeconds,
     );
 
-    const links = consoleLinks(incident, state.executionId, state.config.consoleBaseUrl);
-    const sent: string[] = [];
-    const failed: string[] = [];
-    for (const approver of record.approvers) {
-      const link = signApprovalLink(
-        approvalLinks.baseUrl,
-        { approvalId: record.approvalId, recipient: approver, expiresAt: new Date(record.expiresAt) },
-        approvalLinks.keyRing,
-      );
-      const message = approvalRequest(incident, links, { link, expiresAt: record.expiresAt });
-      try {
-        await sendEmail(deps.clients.ses, { from: state.config.sender, to: [approver], ...message });
-        const code = codes.get(approver);
-        if (code !== undefined) {
-          await sendEmail(deps.clients.ses, {
-            from: state.config.sender,
-            to: [approver],
-            subject: `One-time code for the decision on S3 bucket ${bucket}`,
-            text: `Your one-time code: ${code}\n\nThe approval page for ${bucket} (high-risk) asks for it with your decision. It is valid until ${record.expiresAt}, for this request only. Nobody from the responder will ever ask you for it.`,
-          });
-        }
-        sent.push(approver);
-      } catch (error) {
-        failed.push(`${approver} (${error instanceof Error ? error.name : String(error)})`);
-      }
-    }
+    const failed = await sendRequests({ deps, state, incident, record, approvals, links: approvalLinks });
+    const sent = record.approvers.filter((a) => !failed.some((f) => f.startsWith(`${a} (`)));
     if (failed.length > 0 && state.config.operators.email.length > 0) {
       // An approver who never gets the request cannot decide: the operators hear of it at once.
       await sendEmail(deps.clients.ses, {
@@ -126,10 +165,16 @@ export const requestApproval = defineTask(
         text: `The approval request ${record.approvalId} for incident ${incident.incidentId} (${region}) could not be sent to: ${failed.join(', ')}.\nIt expires at ${record.expiresAt}; until someone decides, nothing changes.`,
       }).catch(() => undefined);
     }
-    if (sent.length === 0) {
+    // NotifyRecipients left approvers out (their request holds the alert): one who is also an alert
+    // recipient and was not reached has not heard of the exposure, so the request fails loudly.
+    const recipients = new Set(state.config.recipients.email.map((r) => r.toLowerCase()));
+    const unalerted = record.approvers.filter(
+      (a) => recipients.has(a.toLowerCase()) && failed.some((f) => f.startsWith(`${a} (`)),
+    );
+    if (sent.length === 0 || unalerted.length > 0) {
       await approvals.close(record.approvalId, 'EXPIRED');
       await approvals.deleteToken(record.approvalId);
-      throw new ApprovalUndeliverableError(`no approver could be sent the request: ${failed.join(', ')}`);
+      throw new ApprovalUndeliverableError(`the request could not be sent to: ${failed.join(', ')}`);
     }
     await approvals.audit(
       record.approvalId,
@@ -137,7 +182,11 @@ export const requestApproval = defineTask(
         at: now.toISOString(),
         action: 'request',
         status: null,
-        detail: `asked ${sent.join(', ')} until ${record.expiresAt}${failed.length ? `; not delivered to ${failed.join(', ')}` : ''}`,
+        detail:
+          `asked ${sent.join(', ')} until ${record.expiresAt}${failed.length ? `; not delivered to ${failed.join(', ')}` : ''}`.slice(
+            0,
+            500,
+          ),
         sourceIp: null,
         userAgent: null,
       },

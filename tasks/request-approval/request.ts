@@ -59,6 +59,7 @@ export function approvalRecord(input: ApprovalRequestInput): ApprovalRecord {
     // Filled in by the handler for a high-risk bucket: the codes are random, and sent.
     codeHashes: {},
     codeFailures: 0,
+    sentTo: [],
     requestedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + config.timings.approvalTtlSeconds * 1000).toISOString(),
     status: 'PENDING',

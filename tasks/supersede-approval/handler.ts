@@ -4,7 +4,11 @@ import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js'
 import { ApprovalSupersededError } from '../shared/errors.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
+import { withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
+
+/** Step Functions' answers for a token whose task no longer waits. */
+const WAIT_ENDED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 /**
  * SupersedeApproval: an event joined a bucket whose owner waits on an approval, and the exposure
@@ -20,10 +24,22 @@ export const supersedeApproval = defineTask(
     const approvalId = state.registration?.supersede?.approvalId;
     const { approvals, record } = await requireApproval(deps, approvalId, 'SupersedeApproval');
     const now = deps.clock.now();
+    // A retry finds it SUPERSEDED already (its own earlier attempt): it goes on to fail the wait.
     const closed = await approvals.close(record.approvalId, 'SUPERSEDED');
-    if (closed?.status !== 'SUPERSEDED' || closed.version !== record.version + 1) {
+    if (closed?.status !== 'SUPERSEDED') {
       logger.info('approval no longer pending: not superseded', { approvalId: record.approvalId });
       return state;
+    }
+    // The owner answers again: the incident counts as unanswered until it has asked anew.
+    const incident = await deps.store.getIncident(record.incidentId);
+    if (incident && incident.response !== 'PENDING') {
+      await deps.store.putIncident(
+        withHistory(
+          { ...incident, response: 'PENDING' },
+          now,
+          `approval ${record.approvalId} superseded: the exposure went beyond its plan`,
+        ),
+      );
     }
     const token = await approvals.getToken(record.approvalId);
     if (token) {
@@ -35,10 +51,12 @@ export const supersedeApproval = defineTask(
           new SendTaskFailureCommand({ taskToken: token, error: error.name, cause: error.message }),
         );
       } catch (failure) {
-        // The wait ended already (decided or timed out): the owner goes on from there.
+        // Only a wait that has ended (decided, timed out) is no failure: the owner goes on from
+        // there. Anything else (throttling, a failing service) is retried: the owner must hear.
+        if (!(failure instanceof Error) || !WAIT_ENDED.has(failure.name)) throw failure;
         logger.warn('superseded approval had no waiting task', {
           approvalId: record.approvalId,
-          error: failure instanceof Error ? failure.name : 'unknown',
+          error: failure.name,
         });
       }
       await approvals.deleteToken(record.approvalId);

@@ -36,6 +36,7 @@ function record(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
     highRisk: false,
     codeHashes: {},
     codeFailures: 0,
+    sentTo: [],
     requestedAt: T0.toISOString(),
     expiresAt: new Date(T0.getTime() + 3_600_000).toISOString(),
     status: 'PENDING',

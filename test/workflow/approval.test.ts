@@ -9,7 +9,9 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { approvalLinksIn, decideByLink } from '../../local/approval/decide.js';
 import { defaultConfig } from '../../local/defaults.js';
 import { TaskTokenRegistry } from '../../local/task-tokens.js';
+import { requestApproval } from '../../tasks/request-approval/handler.js';
 import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
+import { AwsTransientError } from '../../tasks/shared/errors.js';
 import { logger } from '../../tasks/shared/logger.js';
 import { run, sampleEvent, tempStateDir } from './support.js';
 
@@ -107,6 +109,46 @@ describe('a retried approval request', () => {
       mode: 'approve',
       decision: 'approve',
       harness: { failOnceAfterRun: ['RequestApproval'] },
+    });
+    const [execution] = result.executions;
+    expect(execution?.path.filter((s) => s === 'RequestApproval')).toHaveLength(2);
+    expect(result.outbox.filter((m) => m.subject.startsWith('Decision needed'))).toHaveLength(1);
+    expect(execution?.incident).toMatchObject({
+      closedReason: 'REMEDIATED',
+      decision: { decision: 'APPROVED' },
+    });
+  });
+});
+
+describe('a request that fails after it was stored, before any email went out', () => {
+  it('is sent by the retry, once, and the decision on it is applied', async () => {
+    let first = true;
+    const { result } = await run([publicPolicy()], {
+      mode: 'approve',
+      decision: 'approve',
+      handlers: {
+        RequestApproval: (payload, deps) => {
+          if (!first) return requestApproval(payload, deps);
+          first = false;
+          // The lease renewal after the approval was stored is throttled for good.
+          const store = new Proxy(deps.store, {
+            get: (target, property) => {
+              if (property === 'pendingEvents') {
+                return async () => {
+                  throw new AwsTransientError(
+                    'ProvisionedThroughputExceededException',
+                    'throttled',
+                    'throttled',
+                  );
+                };
+              }
+              const value = Reflect.get(target, property, target);
+              return typeof value === 'function' ? value.bind(target) : value;
+            },
+          });
+          return requestApproval(payload, { ...deps, store });
+        },
+      },
     });
     const [execution] = result.executions;
     expect(execution?.path.filter((s) => s === 'RequestApproval')).toHaveLength(2);

@@ -67,4 +67,30 @@ describe('an exposure that widens during the wait', () => {
     expect(record.path.filter((s) => s === 'RequestApproval')).toHaveLength(1);
     expect(record.path.filter((s) => s === 'ClassifyExposure')).toHaveLength(2);
   });
+
+  it('still fails the wait when Step Functions throttles the supersession: the retry goes on', async () => {
+    const environment = await approveEnvironment();
+    const owner = await startUntilApprovalWaits(environment, sampleEvent('put-bucket-policy-public'));
+    // More than the SDK's own retries: the task fails once, and the state machine runs it again.
+    environment.sandbox.injectFault({
+      service: 'sfn',
+      operation: 'SendTaskFailure',
+      error: 'ThrottlingException',
+      times: 3,
+    });
+
+    const widening = publicWriteAcl();
+    applyEventToWorld(environment.sandbox, widening);
+    const askedAgain = nextApprovalWait(environment);
+    const joiner = await environment.runner.start(widening);
+    await askedAgain;
+
+    expect(joiner.status).toBe('SUCCEEDED');
+    expect(joiner.path.filter((s) => s === 'SupersedeApproval')).toHaveLength(2);
+    expect(
+      (await decideByLink(latestApprovalLink(environment.sandbox.outbox) ?? '', { decision: 'REJECTED' }))
+        .status,
+    ).toBe(303);
+    expect((await owner.execution).path.filter((s) => s === 'RequestApproval')).toHaveLength(2);
+  });
 });

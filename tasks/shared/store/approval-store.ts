@@ -62,7 +62,11 @@ const bucketKey = (ref: { readonly accountId: string; readonly bucket: string })
   sk: 'APPROVAL',
 });
 
-const RecordItemSchema = z.object({ record: z.unknown(), codeFailures: z.number().int().optional() });
+const RecordItemSchema = z.object({
+  record: z.unknown(),
+  codeFailures: z.number().int().optional(),
+  sentTo: z.set(z.string()).optional(),
+});
 const TokenItemSchema = z.object({ taskToken: z.string().min(1) });
 const RequestItemSchema = z.object({ approvalId: z.string() });
 
@@ -154,8 +158,43 @@ export class ApprovalStore {
     const parsed = RecordItemSchema.safeParse(await this.#get(approvalKey(approvalId, 'RECORD')));
     if (!parsed.success) return null;
     const record = ApprovalRecordSchema.parse(parsed.data.record);
-    // Wrong codes are counted beside the record (one atomic ADD each), not in it.
-    return { ...record, codeFailures: parsed.data.codeFailures ?? record.codeFailures };
+    // Wrong codes and sent requests are kept beside the record (one atomic ADD each), not in it.
+    return {
+      ...record,
+      codeFailures: parsed.data.codeFailures ?? record.codeFailures,
+      sentTo: [...(parsed.data.sentTo ?? record.sentTo)].sort(),
+    };
+  }
+
+  /** Records that the request went to `approver`. */
+  async markSent(approvalId: string, approver: string): Promise<void> {
+    await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: approvalKey(approvalId, 'RECORD'),
+        UpdateExpression: 'ADD sentTo :who',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':who': new Set([approver.toLowerCase()]) },
+      }),
+    );
+  }
+
+  /** Stores the hash of the one-time code just sent to `approver` (while the approval is pending). */
+  async setCodeHash(approvalId: string, approver: string, hash: string): Promise<void> {
+    await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: approvalKey(approvalId, 'RECORD'),
+        UpdateExpression: 'SET #record.codeHashes.#who = :hash',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: {
+          '#record': 'record',
+          '#who': approver.toLowerCase(),
+          '#status': 'status',
+        },
+        ExpressionAttributeValues: { ':hash': hash, ':pending': 'PENDING' },
+      }),
+    );
   }
 
   /** Counts one wrong one-time code and returns how many there have been. */
