@@ -85,7 +85,7 @@ export interface ApprovalPageDeps {
     approvalId: string,
     decision: ApprovalDecision,
   ): Promise<{ outcome: 'decided'; record: ApprovalRecord } | { outcome: 'already'; record: ApprovalRecord }>;
-  /** Counts a wrong one-time code (high-risk buckets) and returns how many there have been. */
+  /** Counts a one-time code try (high-risk buckets), before it is compared; returns how many there have been. */
   recordCodeFailure(approvalId: string): Promise<number>;
   /** Tells the workflow (SendTaskSuccess); throws if it could not. */
   deliverDecision(record: ApprovalRecord): Promise<void>;
@@ -475,8 +475,8 @@ async function submitDecision(
 }
 
 /**
- * A high-risk bucket's one-time code: the approver's own, before too many wrong tries. Each wrong
- * code is counted in the store, so guessing across requests and instances still hits the limit.
+ * A high-risk bucket's one-time code. Every try is counted in the store before the code is
+ * compared (one atomic ADD each), so parallel guesses cannot get past the limit either.
  */
 async function checkOneTimeCode(
   record: ApprovalRecord,
@@ -485,14 +485,15 @@ async function checkOneTimeCode(
   deps: ApprovalPageDeps,
 ): Promise<string | null> {
   const locked =
-    'Too many wrong one-time codes: this request can no longer be decided here. It expires unchanged; ask the operators for a new one.';
+    'Too many one-time code tries: this request can no longer be decided here. It expires unchanged; ask the operators for a new one.';
   if (record.codeFailures >= MAX_CODE_FAILURES) return locked;
+  const tries = await deps.recordCodeFailure(record.approvalId);
+  if (tries > MAX_CODE_FAILURES) return locked;
   if (codeMatches(record.approvalId, recipient, code.trim(), record.codeHashes[recipient.toLowerCase()]))
     return null;
-  const failures = await deps.recordCodeFailure(record.approvalId);
-  return failures >= MAX_CODE_FAILURES
+  return tries >= MAX_CODE_FAILURES
     ? locked
-    : `The one-time code is not right (${failures} of ${MAX_CODE_FAILURES} tries used). It came in a separate email.`;
+    : `The one-time code is not right (${tries} of ${MAX_CODE_FAILURES} tries used). It came in a separate email.`;
 }
 
 /**

@@ -420,7 +420,7 @@ export const ApprovalRecordSchema = z.object({
    */
   highRisk: z.boolean(),
   codeHashes: z.record(z.string(), z.string()).default({}),
-  /** Wrong codes entered so far: at MAX_CODE_FAILURES the request can no longer be decided. */
+  /** One-time code tries so far: past MAX_CODE_FAILURES the request can no longer be decided. */
   codeFailures: z.number().int().min(0).default(0),
   /** Approvers the request was sent to (lowercase): a retried RequestApproval sends only the rest. */
   sentTo: z.array(z.string()).default([]),

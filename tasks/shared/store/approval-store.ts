@@ -197,7 +197,7 @@ export class ApprovalStore {
     );
   }
 
-  /** Counts one wrong one-time code and returns how many there have been. */
+  /** Counts one one-time code try and returns how many there have been. */
   async recordCodeFailure(approvalId: string): Promise<number> {
     const answer = await this.#doc.send(
       new UpdateCommand({

@@ -733,7 +733,7 @@ describe('POST /a/<id>', () => {
     // Even the right code is refused now: guessing cannot go on.
     const locked = await post(ALICES_CODE);
     expect(locked.status).toBe(403);
-    expect(locked.body).toMatch(/Too many wrong one-time codes/);
+    expect(locked.body).toMatch(/Too many one-time code tries/);
     expect(store.get(HIGH_RISK_ID).status).toBe('PENDING');
   });
 
