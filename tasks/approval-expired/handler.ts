@@ -1,3 +1,4 @@
+import { outcomeOf } from '../approval-page/deps.js';
 import { approvalOfRound, noteOnFinding, recordSettlement, tellEveryone } from '../shared/approval/settle.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
 import { lambdaHandler } from '../shared/lambda.js';
@@ -8,8 +9,8 @@ import { defineTask } from '../shared/task.js';
 /**
  * ApprovalExpired: nobody decided before the deadline (RequestApproval timed out). Nothing
  * changes; the approval ends EXPIRED and its token is forgotten; the approvers, the recipients
- * and the finding are told. A decision that reached the store after the workflow stopped waiting
- * is recorded as too late, never acted on.
+ * and the finding are told. A decision recorded in time whose delivery to the workflow failed
+ * is acted on instead (the state machine goes on to WhatDidTheApproverDecide?).
  */
 export const approvalExpired = defineTask(
   'ApprovalExpired',
@@ -20,11 +21,27 @@ export const approvalExpired = defineTask(
     const now = deps.clock.now();
     const ended = (await approvals.close(record.approvalId, 'EXPIRED')) ?? record;
     await approvals.deleteToken(record.approvalId);
-    const late =
-      ended.status === 'APPROVED' || ended.status === 'REJECTED'
-        ? `; ${ended.status} by ${ended.decision?.approver ?? 'an approver'} came after the wait had ended and was not acted on`
-        : '';
-    const what = `approval ${record.approvalId} expired at ${record.expiresAt} with no decision in time${late}: nothing was changed`;
+    if (ended.status === 'APPROVED' || ended.status === 'REJECTED') {
+      // Decided in time (the store takes no decision after the deadline), but never delivered:
+      // SendTaskSuccess failed after the decision was recorded. It is acted on now.
+      await approvals.audit(
+        record.approvalId,
+        {
+          at: now.toISOString(),
+          action: 'deliver',
+          status: null,
+          detail: `${ended.status} recorded in time but not delivered: acted on when the wait ended`,
+          sourceIp: null,
+          userAgent: null,
+        },
+        now,
+      );
+      logger.warn('approval decided in time but not delivered: acting on it', {
+        approvalId: record.approvalId,
+      });
+      return { ...state, approval: outcomeOf(ended) } satisfies WorkflowState;
+    }
+    const what = `approval ${record.approvalId} expired at ${record.expiresAt} with no decision: nothing was changed`;
     await approvals.audit(
       record.approvalId,
       {

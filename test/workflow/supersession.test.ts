@@ -94,3 +94,37 @@ describe('an exposure that widens during the wait', () => {
     expect((await owner.execution).path.filter((s) => s === 'RequestApproval')).toHaveLength(2);
   });
 });
+
+describe('a decision the page recorded but could not deliver', () => {
+  it('is acted on when the wait ends, not reported as expired', async () => {
+    const environment = await approveEnvironment();
+    const owner = await startUntilApprovalWaits(environment, sampleEvent('put-bucket-policy-public'));
+    // Step Functions refuses SendTaskSuccess for good: the decision is recorded, not delivered.
+    environment.sandbox.injectFault({
+      service: 'sfn',
+      operation: 'SendTaskSuccess',
+      error: 'AccessDeniedException',
+      times: 100,
+    });
+
+    const decided = await decideByLink(owner.link, { decision: 'APPROVED' });
+    expect(decided.status).toBe(303);
+    expect(decided.page).toMatch(/deliver/i);
+    expect(environment.taskTokens.waiting()).toHaveLength(1);
+
+    // The wait's timeout comes: ApprovalExpired finds the decision made in time.
+    for (const { token } of environment.taskTokens.waiting()) environment.taskTokens.expire(token);
+    const record = await owner.execution;
+    expect(record.path).toEqual(
+      expect.arrayContaining([
+        'ApprovalExpired',
+        'WasItDecidedInTime?',
+        'WhatDidTheApproverDecide?',
+        'RemediateExposure',
+      ]),
+    );
+    const [incident] = (await environment.store.listIncidents()).filter((i) => i.bucket === BUCKET);
+    expect(incident).toMatchObject({ closedReason: 'REMEDIATED', decision: { decision: 'APPROVED' } });
+    expect(environment.sandbox.outbox.some((m) => m.subject.startsWith('Approval expired'))).toBe(false);
+  });
+});
