@@ -134,7 +134,7 @@ export const requestApproval = defineTask(
     }
     let record = earlier;
     if (record) {
-      await approvals.bindToken(record.approvalId, taskToken);
+      await approvals.bindToken(record.approvalId, taskToken, record.expiresAt);
     } else {
       record = approvalRecord({
         approvalId: randomBytes(16).toString('hex'),

@@ -7,7 +7,7 @@
  * | item                           | pk                  | sk                                  | kept          |
  * |--------------------------------|---------------------|-------------------------------------|---------------|
  * | the approval record            | APPROVAL#<id>       | RECORD                              | TTL 400 days  |
- * | its task token                 | APPROVAL#<id>       | TOKEN                               | until decided |
+ * | its task token                 | APPROVAL#<id>       | TOKEN                               | until settled |
  * | an audit entry (view, decision)| APPROVAL#<id>       | AUDIT#<at>#<random>                 | TTL 400 days  |
  * | a request, for retries         | INCIDENT#<incident> | APPROVAL#<execution name>#<round>   | TTL 400 days  |
  * | the bucket's latest request    | BUCKET#<acct>#<b>   | APPROVAL                            | replaced      |
@@ -98,7 +98,7 @@ export class ApprovalStore {
    */
   async create(record: ApprovalRecord, taskToken: string, round: number, now: Date): Promise<void> {
     const ttl = { [TTL_ATTRIBUTE]: expiresAfterDays(now, APPROVAL_RETENTION_DAYS) };
-    await this.bindToken(record.approvalId, taskToken);
+    await this.bindToken(record.approvalId, taskToken, record.expiresAt);
     await this.#doc.send(
       new PutCommand({
         TableName: this.#table,
@@ -135,9 +135,14 @@ export class ApprovalStore {
   }
 
   /** Waits on the approval with a new token (Step Functions gives a retried task a new one). */
-  async bindToken(approvalId: string, taskToken: string): Promise<void> {
+  async bindToken(approvalId: string, taskToken: string, expiresAt: string): Promise<void> {
+    // A token outlives its wait by a day at most, even if nothing settles the approval.
+    const ttl = Math.floor(Date.parse(expiresAt) / 1000) + 86_400;
     await this.#doc.send(
-      new PutCommand({ TableName: this.#table, Item: { ...approvalKey(approvalId, 'TOKEN'), taskToken } }),
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...approvalKey(approvalId, 'TOKEN'), taskToken, [TTL_ATTRIBUTE]: ttl },
+      }),
     );
   }
 
