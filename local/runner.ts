@@ -62,17 +62,23 @@ export function loadDefinition(region: string, accountId: string): StateMachineD
   return JSON.parse(substituted) as StateMachineDefinition;
 }
 
-/** The definition with every Task's TimeoutSeconds set to `seconds` (unchanged when undefined). */
-function withTaskTimeout(
+type StateDefinition = StateMachineDefinition['States'][string];
+
+/** A Task that waits for a task token (`.waitForTaskToken`): the approval request. */
+function waitsForToken(state: StateDefinition): boolean {
+  return 'Resource' in state && String(state.Resource).endsWith('.waitForTaskToken');
+}
+
+/** The definition with the TimeoutSeconds `timeoutOf` gives a state (unchanged where it gives none). */
+function withTimeouts(
   definition: StateMachineDefinition,
-  seconds: number | undefined,
+  timeoutOf: (state: StateDefinition) => number | undefined,
 ): StateMachineDefinition {
-  if (seconds === undefined) return definition;
   const states = Object.fromEntries(
-    Object.entries(definition.States).map(([name, state]) => [
-      name,
-      state.Type === 'Task' ? { ...state, TimeoutSeconds: seconds } : state,
-    ]),
+    Object.entries(definition.States).map(([name, state]) => {
+      const seconds = timeoutOf(state);
+      return [name, seconds === undefined ? state : { ...state, TimeoutSeconds: seconds }];
+    }),
   );
   return { ...definition, States: states } as StateMachineDefinition;
 }
@@ -82,22 +88,6 @@ function withTaskTimeout(
  * before the request's deadline is set, and a click just before the deadline must still land.
  */
 export const APPROVAL_TIMEOUT_MARGIN_SECONDS = 300;
-
-/**
- * The approval wait's TimeoutSeconds from the configuration, as the stack sets it from its props
- * (the file holds the default; DESIGN.md section 8 says why not `TimeoutSecondsPath`).
- */
-function withApprovalTimeout(definition: StateMachineDefinition, seconds: number): StateMachineDefinition {
-  const states = Object.fromEntries(
-    Object.entries(definition.States).map(([name, state]) => [
-      name,
-      'Resource' in state && String(state.Resource).endsWith('.waitForTaskToken')
-        ? { ...state, TimeoutSeconds: seconds }
-        : state,
-    ]),
-  );
-  return { ...definition, States: states } as StateMachineDefinition;
-}
 
 function taskStateNames(definition: StateMachineDefinition): string[] {
   return Object.entries(definition.States)
@@ -155,12 +145,17 @@ export class WorkflowRunner {
   readonly #invocations = new Set<Promise<unknown>>();
 
   constructor(private readonly options: RunnerOptions) {
-    this.definition = withTaskTimeout(
-      withApprovalTimeout(
-        loadDefinition(options.region, options.accountId),
-        options.deps.config.timings.approvalTtlSeconds + APPROVAL_TIMEOUT_MARGIN_SECONDS,
-      ),
-      options.harness?.taskTimeoutSeconds,
+    // The approval wait's TimeoutSeconds comes from the configuration, as the stack sets it from
+    // its props (the file holds the default; DESIGN.md section 8 says why not TimeoutSecondsPath).
+    // The harness may shorten every Task's.
+    const approvalSeconds = options.deps.config.timings.approvalTtlSeconds + APPROVAL_TIMEOUT_MARGIN_SECONDS;
+    const harnessSeconds = options.harness?.taskTimeoutSeconds;
+    this.definition = withTimeouts(loadDefinition(options.region, options.accountId), (state) =>
+      state.Type === 'Task' && harnessSeconds !== undefined
+        ? harnessSeconds
+        : waitsForToken(state)
+          ? approvalSeconds
+          : undefined,
     );
     this.stateMachineArn = `arn:aws:states:${options.region}:${options.accountId}:stateMachine:${STATE_MACHINE_NAME}`;
     for (const name of taskStateNames(this.definition)) {
@@ -175,7 +170,7 @@ export class WorkflowRunner {
     );
     this.#waitsForToken = new Set(
       Object.entries(this.definition.States)
-        .filter(([, state]) => 'Resource' in state && String(state.Resource).endsWith('.waitForTaskToken'))
+        .filter(([, state]) => waitsForToken(state))
         .map(([name]) => name),
     );
     this.#waitStates = Object.entries(this.definition.States)

@@ -4,21 +4,27 @@
  * `manual` leaves it to a person, saying where the page and the message are (never the link
  * itself: the signed link is in the .eml only).
  */
+import { z } from 'zod';
 import type { LocalEnvironment } from '../environment.js';
 import { approvalLinksIn, decideByLink } from './decide.js';
 
 export const DECISIONS = ['approve', 'reject', 'expire', 'manual'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-function incidentIdOf(payload: unknown): string | null {
-  const id = (payload as { state?: { assessment?: { incidentId?: unknown } } } | null)?.state?.assessment
-    ?.incidentId;
-  return typeof id === 'string' ? id : null;
-}
+/** What the waiting request is about, from the Payload its function got. */
+const WaitingPayloadSchema = z.object({
+  state: z.object({
+    assessment: z.object({ incidentId: z.string().nullable() }).optional(),
+    trigger: z.object({ bucket: z.string().nullable() }).nullable().optional(),
+  }),
+});
 
-function bucketOf(payload: unknown): string | null {
-  const bucket = (payload as { state?: { trigger?: { bucket?: unknown } } } | null)?.state?.trigger?.bucket;
-  return typeof bucket === 'string' ? bucket : null;
+function aboutOf(payload: unknown): { incidentId: string | null; bucket: string | null } {
+  const parsed = WaitingPayloadSchema.safeParse(payload);
+  return {
+    incidentId: parsed.success ? (parsed.data.state.assessment?.incidentId ?? null) : null,
+    bucket: parsed.success ? (parsed.data.state.trigger?.bucket ?? null) : null,
+  };
 }
 
 /** The newest one-time code sent to `recipient`, read from the outbox as the approver reads it. */
@@ -40,7 +46,7 @@ export function decideApprovals(
       environment.taskTokens.expire(token);
       return;
     }
-    const incidentId = incidentIdOf(payload);
+    const { incidentId, bucket } = aboutOf(payload);
     const message = [...environment.sandbox.outbox]
       .reverse()
       .find(
@@ -62,7 +68,6 @@ export function decideApprovals(
       return;
     }
     // A high-risk bucket asks for its name and the one-time code from the approver's other email.
-    const bucket = bucketOf(payload);
     const code = oneTimeCodeFor(environment, new URL(link).searchParams.get('r') ?? '');
     void decideByLink(link, {
       decision: decision === 'approve' ? 'APPROVED' : 'REJECTED',

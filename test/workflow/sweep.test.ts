@@ -19,29 +19,13 @@ import { notifyRecipients } from '../../tasks/notify-recipients/handler.js';
 import { WorkflowStateSchema } from '../../tasks/shared/contracts.js';
 import { sweepAccount } from '../../tasks/sweep/sweep.js';
 import { bucketRef } from '../support/store.js';
-import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
-
-/** A policy that lets anyone read the bucket's objects. */
-function publicPolicy(bucket: string) {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'PublicRead',
-        Effect: 'Allow',
-        Principal: '*',
-        Action: 's3:GetObject',
-        Resource: `arn:aws:s3:::${bucket}/*`,
-      },
-    ],
-  };
-}
+import { openState, PATHS, publicReadPolicy, run, sampleEvent, tempStateDir, world } from './support.js';
 
 /** Makes a bucket of the sandbox public, as a change whose event never arrived would have. */
 function makePublic(environment: LocalEnvironment, bucket: string): void {
   const entry = environment.sandbox.world.buckets[bucket];
   if (!entry) throw new Error(`no bucket ${bucket} in the world`);
-  entry.policy = publicPolicy(bucket);
+  entry.policy = publicReadPolicy(bucket);
 }
 
 /** Sweeps a state folder (the sample account when it is new); the environment stays open for the test. */
@@ -282,7 +266,7 @@ describe('the sweep', () => {
       buckets[name] = {
         ...structuredClone(template),
         region: i % 3 === 0 ? 'eu-west-1' : 'us-east-1',
-        policy: isPublic ? publicPolicy(name) : null,
+        policy: isPublic ? publicReadPolicy(name) : null,
       };
       if (isPublic) publicOnes.push(name);
     }
@@ -368,7 +352,7 @@ describe('s3-exposure sweep', () => {
   async function worldFile(change: (w: ReturnType<typeof world>) => void = () => {}): Promise<string> {
     const w = world((w) => {
       const reports = w.buckets['acme-reports'];
-      if (reports) reports.policy = publicPolicy('acme-reports');
+      if (reports) reports.policy = publicReadPolicy('acme-reports');
       change(w);
     });
     const file = join(await tempStateDir(), 'world.json');
