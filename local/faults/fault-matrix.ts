@@ -70,6 +70,7 @@ const THROTTLE: Readonly<Record<FaultService, string>> = {
   ses: 'TooManyRequestsException',
   sfn: 'ThrottlingException',
   sts: 'Throttling',
+  macie2: 'ThrottlingException',
 };
 const DENIED: Readonly<Record<FaultService, string>> = {
   dynamodb: 'AccessDeniedException',
@@ -79,6 +80,7 @@ const DENIED: Readonly<Record<FaultService, string>> = {
   ses: 'AccessDeniedException',
   sfn: 'AccessDeniedException',
   sts: 'AccessDenied',
+  macie2: 'AccessDeniedException',
 };
 const INTERNAL: Readonly<Record<FaultService, string>> = {
   dynamodb: 'InternalServerError',
@@ -88,6 +90,7 @@ const INTERNAL: Readonly<Record<FaultService, string>> = {
   ses: 'InternalError',
   sfn: 'InternalError',
   sts: 'InternalError',
+  macie2: 'InternalServerException',
 };
 const UNAVAILABLE: Readonly<Record<FaultService, string>> = {
   dynamodb: 'ServiceUnavailable',
@@ -97,6 +100,7 @@ const UNAVAILABLE: Readonly<Record<FaultService, string>> = {
   ses: 'ServiceUnavailableException',
   sfn: 'ServiceUnavailableException',
   sts: 'ServiceUnavailable',
+  macie2: 'ServiceUnavailable',
 };
 
 const isBucketCall = (op: Operation) => op.service === 's3' && op.operation !== 'PutObject';

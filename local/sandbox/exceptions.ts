@@ -4,6 +4,17 @@
  * service's base `…ServiceException` with that name, as the SDK does for unmodeled codes.
  */
 import {
+  Macie2ServiceException,
+  AccessDeniedException as MacieAccessDenied,
+  ConflictException as MacieConflict,
+  InternalServerException as MacieInternalServer,
+  ResourceNotFoundException as MacieResourceNotFound,
+  ThrottlingException as MacieThrottling,
+  ValidationException as MacieValidation,
+  ServiceQuotaExceededException,
+  UnprocessableEntityException,
+} from '@aws-sdk/client-macie2';
+import {
   AccessDenied,
   NoSuchBucket,
   NoSuchKey,
@@ -91,6 +102,19 @@ const EXCEPTIONS: Readonly<Record<SandboxService, ServiceExceptions>> = {
     modeled: { ExecutionAlreadyExists, InvalidArn, InvalidExecutionInput, StateMachineDoesNotExist },
   },
   sts: { base: STSServiceException, modeled: {} },
+  macie2: {
+    base: Macie2ServiceException,
+    modeled: {
+      AccessDeniedException: MacieAccessDenied,
+      ConflictException: MacieConflict,
+      InternalServerException: MacieInternalServer,
+      ResourceNotFoundException: MacieResourceNotFound,
+      ServiceQuotaExceededException,
+      ThrottlingException: MacieThrottling,
+      UnprocessableEntityException,
+      ValidationException: MacieValidation,
+    },
+  },
 };
 
 /** The SDK exception for `error` as `service`'s client would raise it. */

@@ -60,7 +60,8 @@ function decodeToken(token: string): string {
   return key;
 }
 
-function byteLength(object: WorldObject): number {
+/** An object's storage size: its body's UTF-8 bytes, or the `size` that stands for it. */
+export function byteLength(object: WorldObject): number {
   return object.body !== undefined ? Buffer.byteLength(object.body, 'utf8') : (object.size ?? 0);
 }
 

@@ -11,6 +11,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Macie2Client } from '@aws-sdk/client-macie2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -72,6 +73,7 @@ export interface SandboxClients {
   readonly ses: SESv2Client;
   readonly sfn: SFNClient;
   readonly sts: STSClient;
+  readonly macie: Macie2Client;
 }
 
 /** One line of `calls.jsonl`. */
@@ -270,6 +272,7 @@ export class SandboxAccount {
       ses: new SESv2Client(config()),
       sfn: new SFNClient(config()),
       sts: new STSClient(config()),
+      macie: new Macie2Client(config()),
     };
     const respond = (service: SandboxService) => (operation: string, input: unknown, requestId: string) =>
       this.invoke(service, operation, input, { region, requestId });
@@ -279,6 +282,7 @@ export class SandboxAccount {
     attachSandbox(clients.ses.middlewareStack, respond('ses'));
     attachSandbox(clients.sfn.middlewareStack, respond('sfn'));
     attachSandbox(clients.sts.middlewareStack, respond('sts'));
+    attachSandbox(clients.macie.middlewareStack, respond('macie2'));
     return clients;
   }
 

@@ -1,4 +1,5 @@
 /** The dispatch table: every modelled operation, by service and SDK command name. */
+import { MACIE_OPERATIONS } from './macie.js';
 import type { OperationTable } from './operations.js';
 import { S3_BUCKET_OPERATIONS } from './s3-bucket.js';
 import { S3_CONTROL_OPERATIONS } from './s3-control.js';
@@ -17,6 +18,7 @@ export const OPERATIONS: Readonly<Record<SandboxService, OperationTable>> = {
   ses: SES_OPERATIONS,
   sfn: SFN_OPERATIONS,
   sts: STS_OPERATIONS,
+  macie2: MACIE_OPERATIONS,
 };
 
 /** Service names as AWS writes them, for messages. */
@@ -27,4 +29,5 @@ export const SERVICE_LABELS: Readonly<Record<SandboxService, string>> = {
   ses: 'SESv2',
   sfn: 'SFN',
   sts: 'STS',
+  macie2: 'Macie2',
 };

@@ -14,9 +14,10 @@ import {
 import { InvalidInputError } from '../../tasks/shared/errors.js';
 import { sha256Hex } from '../../tasks/shared/hash.js';
 import { AsffFindingSchema } from './asff.js';
+import { MacieWorldSchema } from './macie-world.js';
 
 /** The services a fault can be injected into; each is one SDK client. */
-export const SANDBOX_SERVICES = ['s3', 's3control', 'securityhub', 'ses', 'sfn', 'sts'] as const;
+export const SANDBOX_SERVICES = ['s3', 's3control', 'securityhub', 'ses', 'sfn', 'sts', 'macie2'] as const;
 /** One of {@link SANDBOX_SERVICES}. */
 export type SandboxService = (typeof SANDBOX_SERVICES)[number];
 
@@ -187,6 +188,8 @@ export const WorldSchema = z.strictObject({
   /** Security Hub findings (ASFF), keyed by Id and ProductArn. */
   securityHubFindings: z.array(AsffFindingSchema).default([]),
   multipartUploads: z.array(PendingUploadSchema).default([]),
+  /** The sandbox Macie's settings, custom identifiers, jobs and findings (see macie-world.ts). */
+  macie: MacieWorldSchema.optional(),
 });
 /** The world after validation and defaults: the sandbox's live state. */
 export type World = z.infer<typeof WorldSchema>;

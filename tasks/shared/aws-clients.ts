@@ -1,3 +1,4 @@
+import { Macie2Client } from '@aws-sdk/client-macie2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -16,6 +17,8 @@ export interface AwsClients {
   readonly securityHub: SecurityHubClient;
   readonly ses: SESv2Client;
   readonly sfn: SFNClient;
+  /** Macie (macie2): the sensitive data scan of what an exposure made public. */
+  readonly macie: Macie2Client;
 }
 
 /** Settings shared by every client; the sandbox and tests use them to plug in and speed up. */
@@ -41,5 +44,6 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     securityHub: new SecurityHubClient({ ...options }),
     ses: new SESv2Client({ ...options }),
     sfn: new SFNClient({ ...options }),
+    macie: new Macie2Client({ ...options }),
   };
 }

@@ -5,6 +5,7 @@
  * AWS clients stubbed at the class level, as a deployed function's module-scope clients would be).
  */
 import { existsSync } from 'node:fs';
+import { Macie2Client } from '@aws-sdk/client-macie2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import {
@@ -52,6 +53,7 @@ const mocks: Mocks = {
   securityHub: mockClient(SecurityHubClient),
   ses: mockClient(SESv2Client),
   sfn: mockClient(SFNClient),
+  macie: mockClient(Macie2Client),
 };
 const saved = { ...process.env };
 

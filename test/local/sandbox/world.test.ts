@@ -49,12 +49,14 @@ describe('the world file', () => {
 
   it('names exactly the DESIGN fields plus the documented additions', () => {
     expect(Object.keys(WorldSchema.shape).sort()).toEqual(
-      [...Object.keys(DESIGN_EXAMPLE), 'securityHubFindings', 'multipartUploads'].sort(),
+      [...Object.keys(DESIGN_EXAMPLE), 'securityHubFindings', 'multipartUploads', 'macie'].sort(),
     );
   });
 
   it('fills the defaults of a minimal world', () => {
     const world = parseWorld({ accountId: '111122223333', buckets: { 'acme-data': {} } });
+    // No Macie field until a job runs: a world file that never used Macie is written back unchanged.
+    expect(world.macie).toBeUndefined();
     expect(world).toMatchObject({
       region: 'us-east-1',
       accountPublicAccessBlock: null,

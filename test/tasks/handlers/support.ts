@@ -4,6 +4,7 @@
  * RegisterIncident) on the sample events, so every test starts from a state the workflow makes.
  */
 import { readFileSync } from 'node:fs';
+import { Macie2Client } from '@aws-sdk/client-macie2';
 import {
   GetBucketAclCommand,
   GetBucketOwnershipControlsCommand,
@@ -75,6 +76,7 @@ export interface Mocks {
   readonly securityHub: AwsClientStub<SecurityHubClient>;
   readonly ses: AwsClientStub<SESv2Client>;
   readonly sfn: AwsClientStub<SFNClient>;
+  readonly macie: AwsClientStub<Macie2Client>;
 }
 
 /** TaskDeps whose store, clock and clients a test can inspect. */
@@ -104,6 +106,7 @@ export async function makeDeps(overrides: DepsOverrides = {}): Promise<TestDeps>
     securityHub: new SecurityHubClient(options),
     ses: new SESv2Client(options),
     sfn: new SFNClient(options),
+    macie: new Macie2Client(options),
   };
   const mocks: Mocks = {
     s3: mockClient(clients.s3),
@@ -111,6 +114,7 @@ export async function makeDeps(overrides: DepsOverrides = {}): Promise<TestDeps>
     securityHub: mockClient(clients.securityHub),
     ses: mockClient(clients.ses),
     sfn: mockClient(clients.sfn),
+    macie: mockClient(clients.macie),
   };
   return {
     clients,

@@ -3,6 +3,7 @@
  * its environment (the store on dynalite here, the other AWS clients stubbed at the class level,
  * as a deployed function's clients would be).
  */
+import { Macie2Client } from '@aws-sdk/client-macie2';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
@@ -28,6 +29,7 @@ const mocks: Mocks = {
   securityHub: mockClient(SecurityHubClient),
   ses: mockClient(SESv2Client),
   sfn: mockClient(SFNClient),
+  macie: mockClient(Macie2Client),
 };
 const saved = { ...process.env };
 
