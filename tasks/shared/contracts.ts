@@ -322,6 +322,101 @@ export const RemediationRecordSchema = z.object({
 });
 export type RemediationRecord = z.infer<typeof RemediationRecordSchema>;
 
+// ---- Macie's answer on an incident ------------------------------------------------------
+
+/** Macie's job statuses (DescribeClassificationJob's jobStatus). */
+export const MacieJobStatusSchema = z.enum([
+  'RUNNING',
+  'PAUSED',
+  'USER_PAUSED',
+  'IDLE',
+  'CANCELLED',
+  'COMPLETE',
+]);
+export type MacieJobStatus = z.infer<typeof MacieJobStatusSchema>;
+
+/** Macie's severity levels, lowest first. */
+export const MacieSeveritySchema = z.enum(['Low', 'Medium', 'High']);
+export type MacieSeverity = z.infer<typeof MacieSeveritySchema>;
+
+/**
+ * Why no scan ran: the configuration said never (`configNever`), the exposure is not public
+ * (`notPublic`) or below the configured severity (`belowSeverity`), only latent (`latentOnly`),
+ * write-only (`writeOnly`), public only as a listing or an ACL (`noContentExposed`), or the
+ * bucket holds nothing (`emptyBucket`).
+ */
+export const MacieSkipReasonSchema = z.enum([
+  'configNever',
+  'notPublic',
+  'belowSeverity',
+  'latentOnly',
+  'writeOnly',
+  'noContentExposed',
+  'emptyBucket',
+]);
+export type MacieSkipReason = z.infer<typeof MacieSkipReasonSchema>;
+
+/** The named Macie failures: recorded on the incident and the finding; the workflow goes on. */
+export const MacieErrorNameSchema = z.enum([
+  'MacieNotEnabledError',
+  'MacieAccessDeniedError',
+  'MacieQuotaExceededError',
+  'MacieThrottledError',
+  'MacieJobFailedError',
+]);
+export type MacieErrorName = z.infer<typeof MacieErrorNameSchema>;
+
+/**
+ * What a scan covers: the affected keys (`objects`) or public prefixes (`prefixes`), each an
+ * OBJECT_KEY STARTS_WITH value, or the whole bucket (`bucket`, sampled). A value may also match
+ * keys that merely begin with it: `prefixes` says which values those are.
+ */
+export const MacieScopeSchema = z.object({
+  kind: z.enum(['objects', 'prefixes', 'bucket']),
+  prefixes: z.array(z.string()),
+  samplingPercentage: z.number().int().min(1).max(100),
+  maxObjectSizeBytes: z.number().int().nullable(),
+  /** The affected keys were too many for one job and were widened to shared prefixes. */
+  widened: z.boolean(),
+  /** The scope in plain words, including what else it may scan and what it costs. */
+  why: z.string(),
+});
+export type MacieScope = z.infer<typeof MacieScopeSchema>;
+
+/**
+ * `incident.macie`: what the scan found, as Macie names it (categories and detection types with
+ * counts), the objects affected and Macie's highest severity; never the sensitive values.
+ * `outcome`: found, nothingFound, skipped (`skipReason`), incomplete (deadline passed or the job
+ * stopped: `status` says how), failed (`error`).
+ */
+export const MacieSummarySchema = z.object({
+  outcome: z.enum(['pending', 'found', 'nothingFound', 'skipped', 'incomplete', 'failed']),
+  /** Why, in plain words: the skip, the failure, or how the job ended. */
+  reason: z.string().nullable(),
+  skipReason: MacieSkipReasonSchema.nullable(),
+  error: MacieErrorNameSchema.nullable(),
+  jobId: z.string().nullable(),
+  status: MacieJobStatusSchema.nullable(),
+  scope: MacieScopeSchema.nullable(),
+  objectsScanned: z.number().int().min(0).nullable(),
+  bytesScanned: z.number().int().min(0).nullable(),
+  /** `macie`: Macie's own figure; `estimate`: the sizes of the objects in scope (Macie gives no job total). */
+  bytesSource: z.enum(['macie', 'estimate']).nullable(),
+  /** Occurrences per sensitive data category (FINANCIAL_INFORMATION, CREDENTIALS, …). */
+  categories: z.record(z.string(), z.number().int().min(0)),
+  /** Occurrences per detection type (CREDIT_CARD_NUMBER, AWS_CREDENTIALS, …; custom identifiers by name). */
+  detections: z.record(z.string(), z.number().int().min(0)),
+  /** Findings per Macie finding type (SensitiveData:S3Object/Financial, …). */
+  findingTypes: z.record(z.string(), z.number().int().min(0)),
+  highestSeverity: MacieSeveritySchema.nullable(),
+  /** The objects with sensitive data (the first MAX_AFFECTED_KEYS; `affectedObjects` counts them all). */
+  affectedKeys: z.array(z.string()),
+  affectedObjects: z.number().int().min(0),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type MacieSummary = z.infer<typeof MacieSummarySchema>;
+
 /** One exposure episode of one bucket, from the first public reading to the end of the exposure. */
 export const IncidentSchema = z.object({
   incidentId: z.string(),
@@ -335,7 +430,7 @@ export const IncidentSchema = z.object({
   verdict: ExposureVerdictSchema,
   mode: z.enum(['auto', 'approve', 'notify']),
   modeReason: z.string(),
-  macie: z.record(z.string(), z.unknown()).nullable(),
+  macie: MacieSummarySchema.nullable(),
   decision: z.record(z.string(), z.unknown()).nullable(),
   remediation: RemediationRecordSchema.nullable(),
   findingId: z.string().nullable(),
@@ -445,6 +540,52 @@ export type ResponseMode = z.infer<typeof ResponseModeSchema>;
 
 const Email = z.email();
 
+// ---- Macie ---------------------------------------------------------------------------------
+// The sensitive data scan of what an exposure made public (DESIGN.md section 2, the scan branch).
+
+/**
+ * When the scan runs: `public` (the default) whenever the exposure is effectively public read or
+ * write; `always` for every incident; `never`; or `{ atLeast }` at or above a verdict severity.
+ * Whatever it says, a latent-only, write-only or listing-only exposure, or an empty bucket, is
+ * skipped with its reason: nothing readable to scan.
+ */
+export const MacieWhenSchema = z.union([
+  z.enum(['always', 'never', 'public']),
+  z.strictObject({ atLeast: SeveritySchema }),
+]);
+export type MacieWhen = z.infer<typeof MacieWhenSchema>;
+
+export const MacieConfigSchema = z
+  .strictObject({
+    when: MacieWhenSchema.default('public'),
+    /**
+     * The share of objects a whole-bucket scan analyses (Macie's samplingPercentage), so its cost
+     * is bounded; the affected keys and a public prefix are always scanned whole.
+     */
+    samplingPercentage: z.number().int().min(1).max(100).default(10),
+    /** Objects this large or larger are left out of prefix and bucket scans (an OBJECT_SIZE LT term). */
+    maxObjectSizeBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(10 * 1024 * 1024),
+    /** Macie's managed data identifiers: its recommended set by default. */
+    managedDataIdentifierSelector: z.enum(['RECOMMENDED', 'ALL', 'NONE']).default('RECOMMENDED'),
+    customDataIdentifierIds: z.array(z.string().min(1)).default([]),
+    allowListIds: z.array(z.string().min(1)).default([]),
+    /** How long the workflow waits between two looks at the job (the Wait state's SecondsPath). */
+    pollSeconds: z.number().int().min(1).max(3_600).default(60),
+    /** After this long the scan counts as incomplete: recorded, and the job cancelled. */
+    deadlineSeconds: z.number().int().min(60).max(604_800, 'at most 7 days').default(7_200),
+    /** Sensitive data found decides a pending approval as the system: contain at once. */
+    containOnSensitiveData: z.boolean().default(false),
+  })
+  .refine((m) => m.managedDataIdentifierSelector !== 'NONE' || m.customDataIdentifierIds.length > 0, {
+    message: 'a scan without managed data identifiers needs customDataIdentifierIds',
+    path: ['customDataIdentifierIds'],
+  });
+export type MacieConfig = z.infer<typeof MacieConfigSchema>;
+
 export const ResponderConfigSchema = z.strictObject({
   /** Who gets the alert for each exposure: at least one address, or alerts would go nowhere. */
   recipients: z.strictObject({ email: z.array(Email).min(1, 'at least one recipient') }),
@@ -544,6 +685,8 @@ export const ResponderConfigSchema = z.strictObject({
       maxRounds: z.number().int().min(2).max(200).default(20),
     })
     .default({ objectScanLimit: 1_000, fanOutBucketLimit: 200, objectAclConcurrency: 8, maxRounds: 20 }),
+  /** The Macie scan of what became public (see MacieConfigSchema). */
+  macie: MacieConfigSchema.prefault({}),
   /** Where links in messages point: the Step Functions console in AWS, the local console here. */
   consoleBaseUrl: z.url().default('https://console.aws.amazon.com'),
 });
