@@ -41,6 +41,8 @@ export interface EnvironmentOptions {
   readonly handlers?: Partial<TaskHandlers>;
   /** Retries after a write, short task timeouts (see the runner's harness). */
   readonly harness?: RunnerOptions['harness'];
+  /** Another ASL file than the project's (see the runner's option). */
+  readonly aslFile?: string;
 }
 
 const WORLD_FILE = 'world.json';
@@ -82,7 +84,8 @@ export class LocalEnvironment {
     readonly runner: WorkflowRunner,
     /** What the tasks are given here: sandbox clients, the store, the clock and the configuration. */
     readonly deps: RunnerOptions['deps'],
-    private readonly dynamo: LocalDynamo,
+    /** The local DynamoDB (dynalite) holding the store: tests put items written by earlier versions. */
+    readonly dynamo: LocalDynamo,
     /** Where approval requests wait for their decision (the sandbox's SendTaskSuccess answers them). */
     readonly taskTokens: TaskTokenRegistry,
     /** The approval page on 127.0.0.1. */
@@ -176,6 +179,7 @@ export class LocalEnvironment {
       accountId,
       approvals,
       approvalLinks,
+      chat: sandbox.chatPoster(),
     };
     const taskTokens = new TaskTokenRegistry();
     onTaskCallback(sandbox, taskTokens);
@@ -187,6 +191,7 @@ export class LocalEnvironment {
       taskRuns: (remainingTimeMs) =>
         storedTaskRuns({ client: dynamo.client, tableName: DEFAULT_TABLE_NAME, remainingTimeMs }),
       ...(options.harness ? { harness: options.harness } : {}),
+      ...(options.aslFile ? { aslFile: options.aslFile } : {}),
       deps,
     });
     // Step Functions' StartExecution (account-level fan-out) runs a new local execution.

@@ -49,9 +49,16 @@ export type StateHandler = (payload: unknown, deps: TaskDeps) => Promise<unknown
 /** The Task states of the ASL; every one must have a handler. */
 export type TaskHandlers = Readonly<Record<string, StateHandler>>;
 
-/** Reads the ASL and fills the `${…FunctionArn}` substitutions, as the CDK stack does. */
-export function loadDefinition(region: string, accountId: string): StateMachineDefinition {
-  const text = readFileSync(projectPath('statemachine', 'exposure-response.asl.json'), 'utf8');
+/** The workflow's ASL file. */
+export const ASL_FILE = projectPath('statemachine', 'exposure-response.asl.json');
+
+/** Reads the ASL (the project's, or `file`) and fills the `${…FunctionArn}` substitutions, as the CDK stack does. */
+export function loadDefinition(
+  region: string,
+  accountId: string,
+  file: string = ASL_FILE,
+): StateMachineDefinition {
+  const text = readFileSync(file, 'utf8');
   const substituted = text.replace(/\$\{(\w+)FunctionArn\}/g, (_match, name: string) => {
     const kebab = name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
     return `arn:aws:lambda:${region}:${accountId}:function:s3-exposure-${kebab}`;
@@ -109,6 +116,11 @@ export interface RunnerOptions {
   readonly harness?: RunnerHarness;
   /** Where `.waitForTaskToken` tasks wait for their answer (the sandbox's SendTaskSuccess). */
   readonly taskTokens?: TaskTokenRegistry;
+  /**
+   * Another ASL file than the project's: an earlier version of the definition, as executions
+   * started before a deployment keep running on it while the functions' code changes.
+   */
+  readonly aslFile?: string;
 }
 
 /** Ways to make a run harder than a calm day in AWS. */
@@ -150,12 +162,14 @@ export class WorkflowRunner {
     // The harness may shorten every Task's.
     const approvalSeconds = options.deps.config.timings.approvalTtlSeconds + APPROVAL_TIMEOUT_MARGIN_SECONDS;
     const harnessSeconds = options.harness?.taskTimeoutSeconds;
-    this.definition = withTimeouts(loadDefinition(options.region, options.accountId), (state) =>
-      state.Type === 'Task' && harnessSeconds !== undefined
-        ? harnessSeconds
-        : waitsForToken(state)
-          ? approvalSeconds
-          : undefined,
+    this.definition = withTimeouts(
+      loadDefinition(options.region, options.accountId, options.aslFile),
+      (state) =>
+        state.Type === 'Task' && harnessSeconds !== undefined
+          ? harnessSeconds
+          : waitsForToken(state)
+            ? approvalSeconds
+            : undefined,
     );
     this.stateMachineArn = `arn:aws:states:${options.region}:${options.accountId}:stateMachine:${STATE_MACHINE_NAME}`;
     for (const name of taskStateNames(this.definition)) {

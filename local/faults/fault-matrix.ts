@@ -71,6 +71,7 @@ const THROTTLE: Readonly<Record<FaultService, string>> = {
   sfn: 'ThrottlingException',
   sts: 'Throttling',
   macie2: 'ThrottlingException',
+  chat: 'TooManyRequests',
 };
 const DENIED: Readonly<Record<FaultService, string>> = {
   dynamodb: 'AccessDeniedException',
@@ -81,6 +82,7 @@ const DENIED: Readonly<Record<FaultService, string>> = {
   sfn: 'AccessDeniedException',
   sts: 'AccessDenied',
   macie2: 'AccessDeniedException',
+  chat: 'Forbidden',
 };
 const INTERNAL: Readonly<Record<FaultService, string>> = {
   dynamodb: 'InternalServerError',
@@ -91,6 +93,7 @@ const INTERNAL: Readonly<Record<FaultService, string>> = {
   sfn: 'InternalError',
   sts: 'InternalError',
   macie2: 'InternalServerException',
+  chat: 'InternalServerError',
 };
 const UNAVAILABLE: Readonly<Record<FaultService, string>> = {
   dynamodb: 'ServiceUnavailable',
@@ -101,6 +104,7 @@ const UNAVAILABLE: Readonly<Record<FaultService, string>> = {
   sfn: 'ServiceUnavailableException',
   sts: 'ServiceUnavailable',
   macie2: 'ServiceUnavailable',
+  chat: 'ServiceUnavailable',
 };
 
 const isBucketCall = (op: Operation) => op.service === 's3' && op.operation !== 'PutObject';

@@ -72,6 +72,14 @@ interface ServiceExceptions {
   readonly modeled: Readonly<Record<string, ModeledException>>;
 }
 
+/** A webhook's refusal: not an SDK exception, just an error named by its code. */
+class ChatWebhookError extends Error {
+  constructor(options: BaseOptions) {
+    super(options.message);
+    this.name = options.name;
+  }
+}
+
 const EXCEPTIONS: Readonly<Record<SandboxService, ServiceExceptions>> = {
   s3: {
     base: S3ServiceException,
@@ -115,6 +123,7 @@ const EXCEPTIONS: Readonly<Record<SandboxService, ServiceExceptions>> = {
       ValidationException: MacieValidation,
     },
   },
+  chat: { base: ChatWebhookError, modeled: {} },
 };
 
 /** The SDK exception for `error` as `service`'s client would raise it. */

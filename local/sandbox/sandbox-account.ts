@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { type Clock, systemClock } from '../../tasks/shared/clock.js';
 import { InvalidInputError } from '../../tasks/shared/errors.js';
+import type { ChatPoster } from '../../tasks/shared/messages/chat.js';
 import { AwsApiError } from './aws-error.js';
 import { toServiceException } from './exceptions.js';
 import { takeFault } from './faults.js';
@@ -284,6 +285,15 @@ export class SandboxAccount {
     attachSandbox(clients.sts.middlewareStack, respond('sts'));
     attachSandbox(clients.macie.middlewareStack, respond('macie2'));
     return clients;
+  }
+
+  /** A chat poster whose every post the sandbox answers (a JSON file in the outbox). */
+  chatPoster(): ChatPoster {
+    return {
+      post: async (post) => {
+        await this.invoke('chat', 'PostMessage', post);
+      },
+    };
   }
 
   /**

@@ -1,4 +1,5 @@
 /** The dispatch table: every modelled operation, by service and SDK command name. */
+import { CHAT_OPERATIONS } from './chat.js';
 import { MACIE_OPERATIONS } from './macie.js';
 import type { OperationTable } from './operations.js';
 import { S3_BUCKET_OPERATIONS } from './s3-bucket.js';
@@ -19,6 +20,7 @@ export const OPERATIONS: Readonly<Record<SandboxService, OperationTable>> = {
   sfn: SFN_OPERATIONS,
   sts: STS_OPERATIONS,
   macie2: MACIE_OPERATIONS,
+  chat: CHAT_OPERATIONS,
 };
 
 /** Service names as AWS writes them, for messages. */
@@ -30,4 +32,5 @@ export const SERVICE_LABELS: Readonly<Record<SandboxService, string>> = {
   sfn: 'SFN',
   sts: 'STS',
   macie2: 'Macie2',
+  chat: 'Chat',
 };

@@ -16,8 +16,20 @@ import { sha256Hex } from '../../tasks/shared/hash.js';
 import { AsffFindingSchema } from './asff.js';
 import { MacieWorldSchema } from './macie-world.js';
 
-/** The services a fault can be injected into; each is one SDK client. */
-export const SANDBOX_SERVICES = ['s3', 's3control', 'securityhub', 'ses', 'sfn', 'sts', 'macie2'] as const;
+/**
+ * The services a fault can be injected into: each is one SDK client, except `chat`, the chat
+ * webhooks (Slack, Teams), which the sandbox answers the same way.
+ */
+export const SANDBOX_SERVICES = [
+  's3',
+  's3control',
+  'securityhub',
+  'ses',
+  'sfn',
+  'sts',
+  'macie2',
+  'chat',
+] as const;
 /** One of {@link SANDBOX_SERVICES}. */
 export type SandboxService = (typeof SANDBOX_SERVICES)[number];
 

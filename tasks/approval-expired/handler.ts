@@ -60,14 +60,15 @@ export const approvalExpired = defineTask(
       'NOTIFIED',
       `Approval expired: nothing was changed.`,
     );
-    const mailProblem = await tellEveryone(deps, state, record, {
+    const told = await tellEveryone(deps, state, record, {
+      chatLine: `Nobody decided before the deadline; nothing was changed.`,
       subject: `Approval expired: S3 bucket ${record.bucket} is still public`,
       text: `Nobody decided on the fix for incident ${incident.incidentId} before ${record.expiresAt}; nothing was changed.\n\nWhat is public: ${record.summary}\n\nThe next change to the bucket asks again.`,
     });
     logger.info('approval expired', { bucket: record.bucket, approvalId: record.approvalId });
     return recordSettlement(deps, state, { ...incident, response: 'EXPIRED' }, what, {
       finding: findingProblem,
-      mail: mailProblem,
+      told,
       notice: 'expiry notice',
     });
   },

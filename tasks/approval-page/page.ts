@@ -11,6 +11,7 @@
  */
 
 import { z } from 'zod';
+import { STATUS_PURPOSE } from '../shared/approval/links.js';
 import { codeMatches, MAX_CODE_FAILURES } from '../shared/approval/one-time-code.js';
 import { type ApprovalDecision, ApprovalIdSchema, type ApprovalRecord } from '../shared/contracts.js';
 import {
@@ -28,6 +29,7 @@ import {
   renderReadOnlyPage,
   renderRedirectPage,
   renderRefusalPage,
+  renderStatusPage,
   STYLE_SOURCE,
 } from './render.js';
 
@@ -76,7 +78,13 @@ export interface ApprovalPageDeps {
   clock: { now(): Date };
   /** Verifies the signed link (another module implements it; inject it). */
   verifyLink(
-    input: { approvalId: string; recipient: string | null; exp: string | null; sig: string | null },
+    input: {
+      approvalId: string;
+      recipient: string | null;
+      exp: string | null;
+      sig: string | null;
+      purpose?: string;
+    },
     now: Date,
   ): LinkCheck;
   getApproval(approvalId: string): Promise<ApprovalRecord | null>;
@@ -198,10 +206,11 @@ interface OpenedLink {
   readonly signedQuery: string;
 }
 
-type Route = { readonly kind: 'page' | 'done'; readonly id: string };
+/** The decision page, its result page, and the read-only status page chat messages link to. */
+type Route = { readonly kind: 'page' | 'done' | 'status'; readonly id: string };
 
 const PAGE_METHODS = ['GET', 'HEAD', 'POST'];
-const DONE_METHODS = ['GET', 'HEAD'];
+const READ_METHODS = ['GET', 'HEAD'];
 const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 const FORM_FIELDS = ['csrf', 'decision', 'reason', 'intendedUntil', 'confirmBucket', 'code'] as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -212,7 +221,7 @@ async function route(request: PageRequest, deps: ApprovalPageDeps, context: Requ
     return refusal(404, null, 'Page not found', 'There is no page at this address.', 'no such route');
   }
   const approvalId = wellFormedId(matched.id);
-  const allowed = matched.kind === 'page' ? PAGE_METHODS : DONE_METHODS;
+  const allowed = matched.kind === 'page' ? PAGE_METHODS : READ_METHODS;
   if (!allowed.includes(request.method)) {
     return {
       ...refusal(
@@ -226,19 +235,20 @@ async function route(request: PageRequest, deps: ApprovalPageDeps, context: Requ
     };
   }
 
-  const opened = await openLink(request, matched.id, deps, context.now);
+  const opened = await openLink(request, matched.id, deps, context.now, matched.kind === 'status');
   if (!opened.ok) return opened.reply;
+  if (matched.kind === 'status') return showStatus(request, opened.link, context.now);
   if (matched.kind === 'done') return showDone(request, opened.link, context.now);
   if (request.method === 'POST') return submitDecision(request, opened.link, deps, context);
   return showPage(request.method, opened.link, deps, context.now);
 }
 
-/** `/a/<id>` or `/a/<id>/done`; the id is checked later, as part of the link. */
+/** `/a/<id>`, `/a/<id>/done` or `/a/<id>/status`; the id is checked later, as part of the link. */
 function matchRoute(path: string): Route | null {
-  const match = /^\/a\/([^/]+)(\/done)?$/.exec(path);
+  const match = /^\/a\/([^/]+)(?:\/(done|status))?$/.exec(path);
   const id = match?.[1];
   if (match === null || id === undefined) return null;
-  return { kind: match[2] === undefined ? 'page' : 'done', id };
+  return { kind: match[2] === 'done' ? 'done' : match[2] === 'status' ? 'status' : 'page', id };
 }
 
 /** The id for the audit trail when it has the form of one (it is not yet verified), else null. */
@@ -248,13 +258,15 @@ function wellFormedId(id: string): string | null {
 
 /**
  * The checks every route makes, in this order: the link's signature (before anything is read,
- * so a forged link cannot probe for ids), the approval's existence, then the recipient.
+ * so a forged link cannot probe for ids), the approval's existence, then the recipient: an
+ * approver, or for a status link (signed for that purpose only) the chat channel it went to.
  */
 async function openLink(
   request: PageRequest,
   id: string,
   deps: ApprovalPageDeps,
   now: Date,
+  statusOnly: boolean,
 ): Promise<{ ok: true; link: OpenedLink } | { ok: false; reply: Reply }> {
   const approvalId = wellFormedId(id);
   const r = request.query.r ?? null;
@@ -272,7 +284,8 @@ async function openLink(
   });
   if (approvalId === null) return invalid('link refused: malformed');
 
-  const check = deps.verifyLink({ approvalId, recipient: r, exp, sig }, now);
+  const purpose = statusOnly ? STATUS_PURPOSE : undefined;
+  const check = deps.verifyLink({ approvalId, recipient: r, exp, sig, ...(purpose ? { purpose } : {}) }, now);
   if (!check.ok) {
     if (check.reason === 'expired') {
       return {
@@ -308,7 +321,10 @@ async function openLink(
   }
   const recipient = check.recipient;
   // Links carry the address lowercased; approvers are compared the same way.
-  if (!record.approvers.some((approver) => approver.toLowerCase() === recipient.toLowerCase())) {
+  if (
+    !statusOnly &&
+    !record.approvers.some((approver) => approver.toLowerCase() === recipient.toLowerCase())
+  ) {
     return {
       ok: false,
       reply: refusal(
@@ -358,6 +374,17 @@ function showPage(method: string, link: OpenedLink, deps: ApprovalPageDeps, now:
     }),
     cookies: [csrfSetCookie(deps.origin, csrfToken)],
     referrerPolicy: 'same-origin',
+  };
+}
+
+/** The status page of a chat message's link: the request as it stands, never a form. */
+function showStatus(request: PageRequest, link: OpenedLink, now: Date): Reply {
+  return {
+    status: 200,
+    action: 'view',
+    approvalId: link.record.approvalId,
+    detail: `${request.method} status page for ${link.recipient}`,
+    body: renderStatusPage(link.record, describeApprovalState(link.record, now)),
   };
 }
 

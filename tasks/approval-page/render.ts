@@ -154,6 +154,23 @@ export function renderReadOnlyPage(
 }
 
 /**
+ * The status page a chat message links to: the same facts, read-only, whoever opens it. Deciding
+ * takes an approver's own link, so the channel's members see the request but cannot answer it.
+ */
+export function renderStatusPage(record: ApprovalRecord, state: ApprovalState): string {
+  const status = state.open
+    ? [
+        `<p class="status">Waiting for a decision until ${escapeHtml(record.expiresAt)} (${escapeHtml(formatUtcHuman(new Date(record.expiresAt)))}).</p>`,
+        '<p>The approvers decide from the link in their own email; this page cannot decide.</p>',
+      ].join('\n')
+    : renderStatus(state);
+  return renderDocument(
+    `Public bucket ${record.bucket}: approval status`,
+    ['<h1>Approval request: status</h1>', status, renderFacts(record), renderPlan(record)].join('\n'),
+  );
+}
+
+/**
  * The page after a decision (the POST-redirect-GET target), showing the record as it is now.
  * When delivery to the workflow failed, it says the decision is recorded and on its way, so
  * nobody decides twice.

@@ -5,6 +5,7 @@ import { closedWords, consoleLinks } from '../shared/findings/finding.js';
 import { archiveFinding } from '../shared/findings/security-hub.js';
 import { exposureFindingFor, setFindingWorkflow } from '../shared/findings/workflow.js';
 import { lambdaHandler } from '../shared/lambda.js';
+import { postToChannels } from '../shared/messages/chat.js';
 import { sendEmail } from '../shared/messages/email.js';
 import { formatDuration, resolvedNotice } from '../shared/messages/messages.js';
 import { bucketTrigger, withHistory } from '../shared/state-access.js';
@@ -90,19 +91,26 @@ export const closeIncident = defineTask(
       now,
       await resolveFinding(deps, closed, state.executionId, state.config.consoleBaseUrl, now),
     );
-    const message = resolvedNotice(
-      closed,
-      consoleLinks(closed, state.executionId, state.config.consoleBaseUrl),
-      now,
-    );
+    const links = consoleLinks(closed, state.executionId, state.config.consoleBaseUrl);
+    const message = resolvedNotice(closed, links, now);
     await sendEmail(deps.clients.ses, {
       from: state.config.sender,
       to: state.config.recipients.email,
       ...message,
     });
-    await deps.store.putIncident(
-      withHistory(closed, now, `closing notice sent to ${state.config.recipients.email.join(', ')}`),
-    );
+    closed = withHistory(closed, now, `closing notice sent to ${state.config.recipients.email.join(', ')}`);
+    const chatFailed = await postToChannels(deps.chat, state.config.chat.channels, {
+      subject: message.subject,
+      lines: [message.text.split('\n')[0] ?? ''],
+      facts: [
+        { name: 'Response', value: `${closed.response} (mode ${closed.mode})` },
+        { name: 'Exposed since', value: closed.timings.eventTime },
+      ],
+      link: { label: 'Open the execution', url: links.execution },
+    });
+    if (chatFailed.length > 0)
+      closed = withHistory(closed, now, `chat not reached: ${chatFailed.join(', ')}`);
+    await deps.store.putIncident(closed);
     await acknowledge();
     return {
       ...state,

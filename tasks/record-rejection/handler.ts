@@ -41,7 +41,8 @@ export const recordRejection = defineTask(
       : '';
     const what = `rejected by ${approver} at ${decision?.at ?? now.toISOString()}${reason}${intended}: nothing was changed`;
     const findingProblem = await noteOnFinding(deps, incident, 'SUPPRESSED', `Fix ${what}.`);
-    const mailProblem = await tellEveryone(deps, state, record, {
+    const told = await tellEveryone(deps, state, record, {
+      chatLine: `The fix was ${what}.`,
       subject: `Fix rejected: S3 bucket ${record.bucket} stays as it is`,
       text: `The fix for incident ${incident.incidentId} was ${what}.\n\nWhat is public: ${record.summary}`,
     });
@@ -58,7 +59,7 @@ export const recordRejection = defineTask(
     };
     return recordSettlement(deps, state, rejected, what, {
       finding: findingProblem,
-      mail: mailProblem,
+      told,
       notice: 'rejection notice',
     });
   },

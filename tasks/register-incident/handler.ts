@@ -6,6 +6,7 @@ import {
   type WorkflowState,
   WorkflowStateSchema,
 } from '../shared/contracts.js';
+import { isExecutionRunning } from '../shared/execution-status.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { bucketTrigger, incidentEventOf } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
@@ -28,6 +29,8 @@ export const registerIncident = defineTask(
       event: incidentEventOf(trigger),
       now: deps.clock.now(),
       leaseSeconds: state.config.timings.leaseSeconds,
+      // A lease past its expiry only lets us ask: a holder that still runs keeps the bucket.
+      holderStillRuns: (holder) => isExecutionRunning(deps.clients.sfn, holder),
     });
     const supersede =
       registration.role === 'joined' ? await widensPendingApproval(deps, state, trigger) : undefined;

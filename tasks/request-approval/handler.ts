@@ -3,7 +3,8 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-
 import { z } from 'zod';
 import { outcomeOf } from '../approval-page/deps.js';
 import { evidenceBucketName } from '../remediate-exposure/backup.js';
-import { signApprovalLink } from '../shared/approval/links.js';
+import { postApprovalStatus } from '../shared/approval/chat-status.js';
+import { chatRecipient, signApprovalLink } from '../shared/approval/links.js';
 import { codeHash, newOneTimeCode } from '../shared/approval/one-time-code.js';
 import {
   type ApprovalRecord,
@@ -13,6 +14,7 @@ import {
 } from '../shared/contracts.js';
 import { ApprovalSupersededError, InvalidInputError } from '../shared/errors.js';
 import { consoleLinks } from '../shared/findings/finding.js';
+import { setFindingWorkflow } from '../shared/findings/workflow.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
 import { sendEmail } from '../shared/messages/email.js';
@@ -108,6 +110,60 @@ async function sendRequests({ deps, state, incident, record, approvals, links }:
 }
 
 /**
+ * In mode approve the state machine skips MarkFindingNotified: the request moves the finding to
+ * NOTIFIED as it goes out. A failure is returned and recorded, never thrown: the request stands,
+ * the finding stays NEW (visible as unhandled), and the task that settles the approval writes
+ * the finding's last word.
+ */
+async function markFindingNotified(
+  deps: TaskDeps,
+  state: WorkflowState,
+  incident: Incident,
+  record: ApprovalRecord,
+): Promise<string | null> {
+  const findingId = state.finding?.written ? (state.finding.findingId ?? incident.findingId) : null;
+  if (!findingId) return null;
+  const note = `Notified ${state.config.recipients.email.join(', ')}; approval requested from ${record.approvers.join(', ')} until ${record.expiresAt}. Mode ${incident.mode}: ${incident.modeReason}.`;
+  try {
+    await setFindingWorkflow(deps, incident, findingId, 'NOTIFIED', note);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.name : String(error);
+  }
+}
+
+/**
+ * Tells the chat channels not told yet (a retry posts only to the rest) that a decision is
+ * needed, with a link to the read-only status page. Returns the channels not reached.
+ */
+async function postRequestToChat(
+  deps: TaskDeps,
+  state: WorkflowState,
+  record: ApprovalRecord,
+  approvals: ApprovalStore,
+): Promise<string[]> {
+  const untold = state.config.chat.channels
+    .map((c) => c.name)
+    .filter((name) => !record.sentTo.includes(chatRecipient(name)));
+  if (untold.length === 0) return [];
+  const { posted, failed } = await postApprovalStatus(
+    deps,
+    state.config,
+    record,
+    {
+      subject: `Decision needed: S3 bucket ${record.bucket} is public (${record.severity})`,
+      lines: [
+        record.summary,
+        `The responder changes nothing until an approver decides from the link in their email.`,
+      ],
+    },
+    untold,
+  );
+  for (const name of posted) await approvals.markSent(record.approvalId, chatRecipient(name));
+  return failed;
+}
+
+/**
  * RequestApproval: asks the approvers to decide on exactly the incident's current plan, and waits
  * (Step Functions' `.waitForTaskToken`) until the page answers with their decision or the
  * approval's time runs out. The token is stored apart from the record and never logged.
@@ -154,7 +210,12 @@ export const requestApproval = defineTask(
       state.config.timings.approvalTtlSeconds + state.config.timings.leaseSeconds,
     );
 
-    const failed = await sendRequests({ deps, state, incident, record, approvals, links: approvalLinks });
+    // The finding moves to NOTIFIED while the requests go out, not in a round trip before them.
+    const [failed, markProblem] = await Promise.all([
+      sendRequests({ deps, state, incident, record, approvals, links: approvalLinks }),
+      markFindingNotified(deps, state, incident, record),
+    ]);
+    const chatFailed = await postRequestToChat(deps, state, record, approvals);
     const sent = record.approvers.filter((a) => !failed.some((f) => f.startsWith(`${a} (`)));
     if (failed.length > 0 && state.config.operators.email.length > 0) {
       // An approver who never gets the request cannot decide: the operators hear of it at once.
@@ -192,13 +253,18 @@ export const requestApproval = defineTask(
       },
       now,
     );
-    await deps.store.putIncident(
-      withHistory(
-        incident,
-        now,
-        `approval ${record.approvalId} requested from ${sent.join(', ')} until ${record.expiresAt}`,
-      ),
+    let asked = withHistory(
+      incident,
+      now,
+      `approval ${record.approvalId} requested from ${sent.join(', ')} until ${record.expiresAt}`,
     );
+    if (chatFailed.length > 0) asked = withHistory(asked, now, `chat not reached: ${chatFailed.join(', ')}`);
+    asked = withHistory(
+      asked,
+      now,
+      markProblem ? `finding not moved to NOTIFIED: ${markProblem}` : 'finding workflow NOTIFIED',
+    );
+    await deps.store.putIncident(asked);
     logger.info('approval requested', {
       bucket,
       incidentId: incident.incidentId,

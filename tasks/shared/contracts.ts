@@ -540,6 +540,16 @@ export type ResponseMode = z.infer<typeof ResponseModeSchema>;
 
 const Email = z.email();
 
+export const ChatKindSchema = z.enum(['slack', 'teams']);
+export type ChatKind = z.infer<typeof ChatKindSchema>;
+
+/** A chat channel: its name (the key of its webhook URL in the secret) and its kind. */
+export const ChatChannelSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a channel name is 1 to 64 of a-z 0-9 -'),
+  kind: ChatKindSchema,
+});
+export type ChatChannel = z.infer<typeof ChatChannelSchema>;
+
 // ---- Macie ---------------------------------------------------------------------------------
 // The sensitive data scan of what an exposure made public (DESIGN.md section 2, the scan branch).
 
@@ -662,6 +672,12 @@ export const ResponderConfigSchema = z.strictObject({
       highRiskBuckets: [],
       recheckSeconds: 60,
     }),
+  /**
+   * Chat channels that get the approval's status (requested, decided, expired, superseded) and
+   * the closing notice, with a link to the page. Each channel's webhook URL is a secret: in AWS
+   * it comes from the Secrets Manager secret the stack names, keyed by the channel's name.
+   */
+  chat: z.strictObject({ channels: z.array(ChatChannelSchema).default([]) }).default({ channels: [] }),
   timings: z
     .strictObject({
       /** How long a bucket's lease lasts without renewal; longer than the longest legitimate run. */

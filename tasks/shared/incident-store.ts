@@ -49,6 +49,12 @@ export interface RegisterInput {
   readonly event: IncidentEvent;
   readonly now: Date;
   readonly leaseSeconds: number;
+  /**
+   * Asked about the holder of a lease past its expiry: a holder that still runs keeps the bucket
+   * (its lease is renewed for it and this event joins), however old its lease. Without it, an
+   * expired lease is taken over.
+   */
+  readonly holderStillRuns?: (holder: string) => Promise<boolean>;
 }
 
 export interface IncidentStore {

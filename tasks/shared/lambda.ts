@@ -8,6 +8,10 @@
  *   name of an SSM parameter holding it); validated here, so a bad one fails at start naming the field.
  * - `STATE_MACHINE_ARN`: this state machine, for an account-level change that fans out.
  * - `EVIDENCE_BUCKET`: where backups go, unless the configuration names one.
+ * - `APPROVAL_BASE_URL` and `APPROVAL_KEYS_SECRET`: the approval page and the keys its links are
+ *   signed with (tasks that send approval or status links).
+ * - `CHAT_WEBHOOKS_SECRET`: a Secrets Manager secret holding `{ "<channel>": "https://…" }`, the
+ *   webhook URL of each chat channel the configuration names (tasks that post to chat).
  * The account, partition and Region come from the function's own ARN.
  */
 
@@ -15,13 +19,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { loadKeyRing } from './approval/links.js';
+import { loadKeyRing, secretsManagerKeyReader } from './approval/links.js';
 import { type AwsClients, createAwsClients } from './aws-clients.js';
 import { systemClock } from './clock.js';
 import { parseConfig } from './config.js';
 import type { ResponderConfig } from './contracts.js';
 import { InvalidInputError } from './errors.js';
 import { logger } from './logger.js';
+import { type ChatPoster, webhookChatPoster } from './messages/chat.js';
 import { ApprovalStore } from './store/approval-store.js';
 import { DynamoIncidentStore } from './store/dynamo-incident-store.js';
 import { storedTaskRuns } from './store/task-runs.js';
@@ -38,6 +43,8 @@ export const LambdaEnvironmentSchema = z
     EVIDENCE_BUCKET: z.string().min(3).optional(),
     /** The approval page's URL (the endpoint's function URL): set for RequestApproval. */
     APPROVAL_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The Secrets Manager secret with the chat channels' webhook URLs. */
+    CHAT_WEBHOOKS_SECRET: z.string().min(1).optional(),
   })
   .refine((env) => (env.RESPONDER_CONFIG === undefined) !== (env.RESPONDER_CONFIG_PARAMETER === undefined), {
     message: 'set exactly one of RESPONDER_CONFIG and RESPONDER_CONFIG_PARAMETER',
@@ -53,8 +60,14 @@ export interface LambdaRuntime {
   readonly config: ResponderConfig;
   readonly stateMachineArn: string;
   readonly approvals: ApprovalStore;
-  /** Only where APPROVAL_BASE_URL is set (RequestApproval): the keys come from Secrets Manager. */
-  readonly approvalLinks?: ApprovalLinkSettings;
+  /**
+   * Only where APPROVAL_BASE_URL is set: the link settings with the key ring read now. The ring
+   * is read for every invocation (Secrets Manager answers from a five-minute cache), so a rotated
+   * key lands without a cold start.
+   */
+  readonly approvalLinks?: () => Promise<ApprovalLinkSettings>;
+  /** Only where CHAT_WEBHOOKS_SECRET is set. */
+  readonly chat?: ChatPoster;
 }
 
 /** Account, partition and Region of the running function, from `arn:aws:lambda:us-east-1:111122223333:function:name`. */
@@ -119,25 +132,32 @@ export async function createLambdaRuntime(
     return clients;
   };
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
-  const approvalLinks = env.APPROVAL_BASE_URL
-    ? { baseUrl: env.APPROVAL_BASE_URL, keyRing: await loadKeyRing({ env: environment }) }
+  const baseUrl = env.APPROVAL_BASE_URL;
+  const approvalLinks = baseUrl
+    ? async () => ({ baseUrl, keyRing: await loadKeyRing({ env: environment }) })
     : undefined;
+  // Read once now, so a missing or broken key ring fails the function's start, not a request.
+  await approvalLinks?.();
+  const chatSecret = env.CHAT_WEBHOOKS_SECRET;
+  const readSecret = secretsManagerKeyReader();
+  const chat = chatSecret ? webhookChatPoster(() => readSecret(chatSecret)) : undefined;
   return {
     clientsFor,
     dynamodb,
     store: new DynamoIncidentStore({ client: dynamodb, tableName: env.TABLE_NAME }),
     approvals: new ApprovalStore({ client: dynamodb, tableName: env.TABLE_NAME }),
     ...(approvalLinks ? { approvalLinks } : {}),
+    ...(chat ? { chat } : {}),
     config,
     stateMachineArn: env.STATE_MACHINE_ARN ?? '',
   };
 }
 
 /** The dependencies of one invocation: the runtime, seen from the function's own account and Region. */
-export function depsFor(
+export async function depsFor(
   runtime: LambdaRuntime,
   context: Pick<Context, 'invokedFunctionArn' | 'getRemainingTimeInMillis'>,
-): TaskDeps {
+): Promise<TaskDeps> {
   const { partition, region, accountId } = functionIdentity(context.invokedFunctionArn);
   return {
     clients: runtime.clientsFor(region),
@@ -150,7 +170,8 @@ export function depsFor(
     partition,
     stateMachineArn: runtime.stateMachineArn,
     approvals: runtime.approvals,
-    ...(runtime.approvalLinks ? { approvalLinks: runtime.approvalLinks } : {}),
+    ...(runtime.approvalLinks ? { approvalLinks: await runtime.approvalLinks() } : {}),
+    ...(runtime.chat ? { chat: runtime.chat } : {}),
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
     taskRuns: storedTaskRuns({
       client: runtime.dynamodb,
@@ -162,9 +183,19 @@ export function depsFor(
 
 let runtime: Promise<LambdaRuntime> | undefined;
 
-/** This instance's runtime, built on first use and kept for the life of the instance. */
-function currentRuntime(): Promise<LambdaRuntime> {
-  runtime ??= createLambdaRuntime(process.env);
+/**
+ * This instance's runtime, built on first use and kept for the life of the instance. A build
+ * that failed is not kept: the next invocation tries again (a secret readable only now, a
+ * throttled read), and fails with the same named error while the cause remains.
+ */
+export function currentRuntime(): Promise<LambdaRuntime> {
+  if (!runtime) {
+    const building = createLambdaRuntime(process.env);
+    runtime = building;
+    building.catch(() => {
+      if (runtime === building) runtime = undefined;
+    });
+  }
   return runtime;
 }
 
@@ -189,7 +220,7 @@ export function lambdaHandler<In, Out>(
   return async (event, context) => {
     logger.addContext(context);
     logger.appendKeys({ state: task.state });
-    const deps = depsFor(await currentRuntime(), context);
+    const deps = await depsFor(await currentRuntime(), context);
     try {
       return await task(event, deps);
     } catch (error) {

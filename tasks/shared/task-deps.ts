@@ -3,6 +3,7 @@ import type { AwsClients } from './aws-clients.js';
 import type { Clock } from './clock.js';
 import type { ResponderConfig } from './contracts.js';
 import type { IncidentStore } from './incident-store.js';
+import type { ChatPoster } from './messages/chat.js';
 import type { ApprovalStore } from './store/approval-store.js';
 import type { TaskRuns } from './store/task-runs.js';
 
@@ -35,6 +36,8 @@ export interface TaskDeps {
   readonly approvals?: ApprovalStore;
   /** Where approval links point and the keys that sign them (RequestApproval only). */
   readonly approvalLinks?: ApprovalLinkSettings;
+  /** Posts to the chat channels the configuration names; absent where none are set up. */
+  readonly chat?: ChatPoster;
 }
 
 /** The approval page's address and the key ring its links are signed with. */

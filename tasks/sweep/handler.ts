@@ -12,7 +12,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { createLambdaRuntime, depsFor, type LambdaRuntime } from '../shared/lambda.js';
+import { currentRuntime, depsFor } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
 import { parseOrThrow } from '../shared/validation.js';
 import { newSweepId, type SweepReport, sweepAccount } from './sweep.js';
@@ -67,14 +67,11 @@ export function summarizeSweep(report: SweepReport) {
 /** The Lambda's answer. */
 export type SweepSummary = ReturnType<typeof summarizeSweep>;
 
-let runtime: Promise<LambdaRuntime> | undefined;
-
 /** The Lambda entry point: sweeps the function's own account. */
 export async function handler(event: unknown, context: Context): Promise<SweepSummary> {
   logger.addContext(context);
   const input = parseOrThrow(InputSchema, event ?? {}, 'sweep input');
-  runtime ??= createLambdaRuntime(process.env);
-  const deps = depsFor(await runtime, context);
+  const deps = await depsFor(await currentRuntime(), context);
   const now = deps.clock.now();
   const report = await sweepAccount(deps, {
     sweepId: input.sweepId ?? newSweepId(now),

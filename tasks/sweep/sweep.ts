@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GetBucketLocationCommand } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { couldNotFullyAssess } from '../classify-exposure/assess.js';
 import { regionOfLocation } from '../classify-exposure/bucket-region.js';
 import { classifyExposure } from '../classify-exposure/classify.js';
@@ -19,6 +19,7 @@ import { mapWithConcurrency, readBucketSnapshot } from '../classify-exposure/rea
 import { errorName, unreadableCode } from '../shared/aws-errors.js';
 import { BucketAccessSnapshotSchema, type Vector } from '../shared/contracts.js';
 import { BucketNotFoundError, ConcurrentUpdateError, InvalidInputError } from '../shared/errors.js';
+import { isExecutionRunning } from '../shared/execution-status.js';
 import { sha256Hex } from '../shared/hash.js';
 import type { BucketRef, LeaseView } from '../shared/incident-store.js';
 import { logger } from '../shared/logger.js';
@@ -120,17 +121,6 @@ function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
-/** Whether the lease holder's execution still runs. One Step Functions does not know has ended. */
-async function isRunning(sfn: SFNClient, executionArn: string): Promise<boolean> {
-  try {
-    const answer = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return answer.status === 'RUNNING';
-  } catch (error) {
-    if (errorName(error) === 'ExecutionDoesNotExist') return false;
-    throw error;
-  }
-}
-
 async function regionOf(deps: SweepDeps, listed: ListedBucket): Promise<string> {
   if (listed.region) return listed.region;
   const answer = await deps.clients.s3.send(
@@ -173,7 +163,7 @@ async function checkBucket(deps: SweepDeps, sweepId: string, listed: ListedBucke
   const region = await regionOf(deps, listed);
   const ref = { accountId: deps.accountId, bucket };
   const [open, lease] = await Promise.all([deps.store.getOpenIncident(ref), deps.store.getLease(ref)]);
-  const holderRunning = lease ? await isRunning(deps.clients.sfn, lease.holder) : false;
+  const holderRunning = lease ? await isExecutionRunning(deps.clients.sfn, lease.holder) : false;
   // The open incident's objects too, so the verdict compares with the incident's own.
   const objectKeys = [...new Set(open?.events.flatMap((e) => e.keys) ?? [])];
   const raw = await readBucketSnapshot(deps.clientsFor(region), {

@@ -49,6 +49,8 @@ function aslErrorNames(): Set<string> {
  * failure finding and tells the operators), or on past a side channel that failed. Each with why.
  */
 const CAUGHT_BY_CATCH_ALL: Record<string, string> = {
+  ChatDeliveryError:
+    'never leaves a task: postToChannels returns the channels it could not reach, and the task records them on the incident',
   InvalidInputError: 'a malformed state or configuration is a fault of the deployment',
   MalformedEventError: 'an event that cannot be read: reported with the event',
   MissingBucketError: 'an event that names no bucket: reported with the event',

@@ -123,6 +123,80 @@ describe('register', () => {
     expect(await pendingIds()).toEqual(['e1', 'e2']);
   });
 
+  it('asked, keeps an expired lease with a holder that still runs, renewed, and the event joins', async () => {
+    await register(A, 'e1');
+    const asked: string[] = [];
+    const registration = await store.register({
+      ref: bucketRef(BUCKET),
+      executionId: B,
+      event: event('e2'),
+      now: at(LEASE_SECONDS * 10),
+      leaseSeconds: LEASE_SECONDS,
+      holderStillRuns: async (holder) => {
+        asked.push(holder);
+        return true;
+      },
+    });
+
+    expect(registration).toEqual({ role: 'joined', holder: A });
+    expect(asked).toEqual([A]);
+    const lease = await store.getLease(bucketRef(BUCKET));
+    expect(lease?.holder).toBe(A);
+    expect(lease?.expiresAt).toBe(at(LEASE_SECONDS * 11).toISOString());
+    expect(await pendingIds()).toEqual(['e1', 'e2']);
+    // The holder's own renewal works again.
+    await expect(
+      store.pendingEvents(bucketRef(BUCKET), A, at(LEASE_SECONDS * 10 + 1), LEASE_SECONDS),
+    ).resolves.toHaveLength(2);
+  });
+
+  it('asked, takes an expired lease whose holder has ended, and never asks about a lease in force', async () => {
+    await register(A, 'e1');
+    const asked: string[] = [];
+    const ask = async (holder: string) => {
+      asked.push(holder);
+      return false;
+    };
+    const input = {
+      ref: bucketRef(BUCKET),
+      executionId: B,
+      leaseSeconds: LEASE_SECONDS,
+      holderStillRuns: ask,
+    };
+
+    await expect(store.register({ ...input, event: event('e2'), now: at(1) })).resolves.toEqual({
+      role: 'joined',
+      holder: A,
+    });
+    expect(asked).toEqual([]);
+    await expect(store.register({ ...input, event: event('e3'), now: at(LEASE_SECONDS) })).resolves.toEqual({
+      role: 'owner',
+    });
+    expect(asked).toEqual([A]);
+    expect((await store.getLease(bucketRef(BUCKET)))?.holder).toBe(B);
+  });
+
+  it('asked, takes a lease its holder gave up without asking: the holder may still be running its failure report', async () => {
+    await register(A, 'e1');
+    await store.abandonLease(bucketRef(BUCKET), A);
+    const asked: string[] = [];
+    const registration = await store.register({
+      ref: bucketRef(BUCKET),
+      executionId: B,
+      event: event('e2'),
+      now: at(1),
+      leaseSeconds: LEASE_SECONDS,
+      holderStillRuns: async (holder) => {
+        asked.push(holder);
+        return true;
+      },
+    });
+
+    expect(registration).toEqual({ role: 'owner' });
+    expect(asked).toEqual([]);
+    expect(await pendingIds()).toEqual(['e1', 'e2']);
+  });
+
   it('keeps the leases of different buckets apart', async () => {
     await register(A, 'e1');
 

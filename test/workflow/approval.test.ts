@@ -13,7 +13,14 @@ import { requestApproval } from '../../tasks/request-approval/handler.js';
 import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { AwsTransientError } from '../../tasks/shared/errors.js';
 import { logger } from '../../tasks/shared/logger.js';
-import { run, sampleEvent, tempStateDir } from './support.js';
+import {
+  approveEnvironment,
+  run,
+  sampleEvent,
+  startUntilApprovalWaits,
+  tempStateDir,
+  world,
+} from './support.js';
 
 const BUCKET = 'acme-public-assets';
 const ASK = ['WhichResponseMode?', 'RequestApproval', 'WhatDidTheApproverDecide?'];
@@ -250,5 +257,64 @@ describe('secrets of an approval', () => {
       expect(secretText.length).toBeGreaterThan(20);
       for (const text of texts) expect(text).not.toContain(secretText);
     }
+  });
+});
+
+describe('the finding in mode approve', () => {
+  it('moves to NOTIFIED while the request goes out, not a round trip before it', async () => {
+    const environment = await approveEnvironment();
+    // A slow Security Hub update: the request must not wait for it.
+    environment.sandbox.injectFault({
+      service: 'securityhub',
+      operation: 'BatchUpdateFindings',
+      latencyMs: 400,
+      times: 1,
+    });
+    await startUntilApprovalWaits(environment, publicPolicy());
+    const calls = environment.sandbox.calls;
+    const update = calls.find((c) => c.operation === 'BatchUpdateFindings');
+    const request = calls.find(
+      (c) => c.operation === 'SendEmail' && JSON.stringify(c.input).includes('security-lead@example.com'),
+    );
+    expect(update && request).toBeTruthy();
+    expect(Date.parse(request?.at ?? '') - Date.parse(update?.at ?? '')).toBeLessThan(400);
+    // Before the request: the bucket's reads, the finding, the alert; nothing else from AWS.
+    const before = calls.slice(0, calls.indexOf(request as never)).filter((c) => c !== update);
+    expect([...new Set(before.map((c) => c.service))].sort()).toEqual([
+      's3',
+      's3control',
+      'securityhub',
+      'ses',
+    ]);
+    expect(before.filter((c) => c.service === 'securityhub').map((c) => c.operation)).toEqual([
+      'BatchImportFindings',
+    ]);
+    const finding = environment.sandbox.world.securityHubFindings.find((f) =>
+      f.Resources?.[0]?.Id?.includes(BUCKET),
+    );
+    expect((finding?.Workflow as { Status?: string } | undefined)?.Status).toBe('NOTIFIED');
+  });
+
+  it('a Security Hub that refuses the update leaves the request standing, and the incident says so', async () => {
+    const { result } = await run([publicPolicy()], {
+      mode: 'approve',
+      decision: 'reject',
+      world: world((w) => {
+        w.faults.push({
+          service: 'securityhub',
+          operation: 'BatchUpdateFindings',
+          error: 'AccessDeniedException',
+          times: 1,
+        });
+      }),
+    });
+    const [execution] = result.executions;
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(execution?.path).not.toContain('MarkFindingNotified');
+    expect(JSON.stringify(execution?.incident)).toContain(
+      'finding not moved to NOTIFIED: AccessDeniedException',
+    );
+    // The settling task writes the finding's last word.
+    expect(execution?.finding?.Workflow?.Status).toBe('SUPPRESSED');
   });
 });

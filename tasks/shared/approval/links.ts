@@ -33,7 +33,10 @@ export interface KeyRing {
 export interface ApprovalLinkClaims {
   /** 32 lowercase hex digits. */
   readonly approvalId: string;
-  /** The approver's email address; compared without regard to case. */
+  /**
+   * The approver's email address, compared without regard to case; or, for a status link,
+   * {@link chatRecipient} of the channel it was posted to.
+   */
   readonly recipient: string;
   /** The link stops working at this instant (rounded down to the second). */
   readonly expiresAt: Date;
@@ -91,6 +94,14 @@ const APPROVAL_ID_PATTERN = /^[0-9a-f]{32}$/;
 const EXP_PATTERN = /^(0|[1-9][0-9]{0,10})$/;
 const MAX_EXP_SECONDS = 99_999_999_999;
 const RecipientSchema = z.email().max(254);
+/** A chat channel as a link's recipient: `chat:<channel name>` (status links only read). */
+const CHAT_RECIPIENT_PATTERN = /^chat:[a-z0-9][a-z0-9-]{0,63}$/;
+/** The purpose of a chat message's link: the approval's status, read-only, never a decision. */
+export const STATUS_PURPOSE = 'approval-status';
+/** The recipient a chat channel's status link is signed for. */
+export function chatRecipient(channel: string): string {
+  return `chat:${channel}`;
+}
 
 /** The environment variables {@link loadKeyRing} reads, in the order it tries them. */
 const KEYS_ENV = 'APPROVAL_KEYS';
@@ -112,13 +123,14 @@ export function signApprovalLink(baseUrl: string, claims: ApprovalLinkClaims, ri
   }
   const recipient = normalizedRecipient(claims.recipient);
   if (recipient === undefined) {
-    throw new InvalidInputError('approval link: recipient must be an email address');
+    throw new InvalidInputError('approval link: recipient must be an email address or chat:<channel>');
   }
   const exp = expirySeconds(claims.expiresAt);
   const purpose = checkedPurpose(claims.purpose);
   const mac = computeMac(key, [claims.approvalId, recipient, String(exp), purpose]);
   const sig = `${VERSION}.${key.id}.${mac.toString('base64url')}`;
-  return `${base}/a/${claims.approvalId}?r=${encodeURIComponent(recipient)}&exp=${exp}&sig=${sig}`;
+  const page = purpose === STATUS_PURPOSE ? '/status' : '';
+  return `${base}/a/${claims.approvalId}${page}?r=${encodeURIComponent(recipient)}&exp=${exp}&sig=${sig}`;
 }
 
 /**
@@ -313,10 +325,14 @@ function computeMac(key: SigningKey, fields: readonly string[]): Buffer {
     .digest();
 }
 
-/** The address lowercased, or undefined when it is not one (which also keeps the separator out). */
+/**
+ * The address (or chat recipient) lowercased, or undefined when it is neither (which also keeps
+ * the separator out).
+ */
 function normalizedRecipient(recipient: string): string | undefined {
   const lower = recipient.toLowerCase();
-  return RecipientSchema.safeParse(lower).success && !lower.includes(SEPARATOR) ? lower : undefined;
+  if (lower.includes(SEPARATOR)) return undefined;
+  return RecipientSchema.safeParse(lower).success || CHAT_RECIPIENT_PATTERN.test(lower) ? lower : undefined;
 }
 
 function checkedPurpose(purpose: string = DEFAULT_PURPOSE): string {

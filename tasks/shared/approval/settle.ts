@@ -10,6 +10,7 @@ import { setFindingWorkflow } from '../findings/workflow.js';
 import { sendEmail } from '../messages/email.js';
 import { withHistory } from '../state-access.js';
 import type { TaskDeps } from '../task-deps.js';
+import { postApprovalStatus } from './chat-status.js';
 
 /** The approval a settling task works on, from the state's decision or the incident's history. */
 export async function requireApproval(deps: TaskDeps, approvalId: string | undefined, task: string) {
@@ -48,19 +49,31 @@ export async function noteOnFinding(
   }
 }
 
-/** Tells the approvers and the recipients; a failure to send is returned, never thrown (the decision stands). */
+/**
+ * Tells the approvers and the recipients by email, and the chat channels with a line of status;
+ * a failure to send is returned, never thrown (the decision stands).
+ */
 export async function tellEveryone(
   deps: TaskDeps,
   state: WorkflowState,
   record: ApprovalRecord,
-  message: { subject: string; text: string },
-): Promise<string | null> {
+  message: { subject: string; text: string; chatLine: string },
+): Promise<{ mail: string | null; chat: string[] }> {
   const to = [...new Set([...record.approvers, ...state.config.recipients.email])];
+  const { failed: chat } = await postApprovalStatus(deps, state.config, record, {
+    subject: message.subject,
+    lines: [message.chatLine],
+  });
   try {
-    await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
-    return null;
+    await sendEmail(deps.clients.ses, {
+      from: state.config.sender,
+      to,
+      subject: message.subject,
+      text: message.text,
+    });
+    return { mail: null, chat };
   } catch (error) {
-    return error instanceof Error ? error.name : String(error);
+    return { mail: error instanceof Error ? error.name : String(error), chat };
   }
 }
 
@@ -73,17 +86,21 @@ export async function recordSettlement(
   state: WorkflowState,
   settled: Incident,
   what: string,
-  problems: { readonly finding: string | null; readonly mail: string | null; readonly notice: string },
+  problems: {
+    readonly finding: string | null;
+    readonly told: { readonly mail: string | null; readonly chat: readonly string[] };
+    readonly notice: string;
+  },
 ): Promise<WorkflowState> {
   const now = deps.clock.now();
   let updated = withHistory(settled, now, what);
   if (problems.finding) updated = withHistory(updated, now, `finding not updated: ${problems.finding}`);
-  if (problems.mail) updated = withHistory(updated, now, `${problems.notice} not sent: ${problems.mail}`);
+  const { mail, chat } = problems.told;
+  if (mail) updated = withHistory(updated, now, `${problems.notice} not sent: ${mail}`);
+  if (chat.length > 0) updated = withHistory(updated, now, `chat not reached: ${chat.join(', ')}`);
   await deps.store.putIncident(updated);
   return {
     ...state,
-    ...(problems.mail
-      ? { notifyError: { Error: problems.mail, Cause: `the ${problems.notice} could not be sent` } }
-      : {}),
+    ...(mail ? { notifyError: { Error: mail, Cause: `the ${problems.notice} could not be sent` } } : {}),
   };
 }

@@ -102,7 +102,14 @@ export class DynamoIncidentStore implements IncidentStore {
 
   // ---- leases and events --------------------------------------------------------------
 
-  async register({ ref, executionId, event, now, leaseSeconds }: RegisterInput): Promise<Registration> {
+  async register({
+    ref,
+    executionId,
+    event,
+    now,
+    leaseSeconds,
+    holderStillRuns,
+  }: RegisterInput): Promise<Registration> {
     const registration = await this.#claimEvent(event.eventID, executionId, now);
     if (registration.executionId !== executionId) {
       return { role: 'duplicate', holder: registration.executionId };
@@ -116,7 +123,7 @@ export class DynamoIncidentStore implements IncidentStore {
         order: now.getTime() * 1000 + (this.#tick++ % 1000),
       });
     }
-    return this.#takeOrJoin(ref, executionId, now, leaseSeconds);
+    return this.#takeOrJoin(ref, executionId, now, leaseSeconds, holderStillRuns);
   }
 
   /** The event's first registration: this execution's, or the one that registered it before. */
@@ -148,22 +155,31 @@ export class DynamoIncidentStore implements IncidentStore {
   }
 
   /**
-   * Takes the lease when it is free, ours, or expired; otherwise tells the holder that an event
-   * joined by raising the lease's sequence number (the holder's release is conditional on it).
+   * Takes the lease when it is free, ours, or expired (and, when asked, its holder no longer
+   * runs); otherwise tells the holder that an event joined by raising the lease's sequence
+   * number (the holder's release is conditional on it).
    */
   async #takeOrJoin(
     ref: BucketRef,
     executionId: string,
     now: Date,
     leaseSeconds: number,
+    holderStillRuns: RegisterInput['holderStillRuns'],
   ): Promise<Registration> {
     const values = { ':me': executionId, ':now': now.getTime(), ':one': 1 };
+    const exp = now.getTime() + leaseSeconds * 1000;
     for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
       try {
         await this.#update(keys.lease(ref), {
           UpdateExpression: 'SET holder = :me, expiresAtMs = :exp ADD seq :one',
-          ConditionExpression: 'attribute_not_exists(holder) OR holder = :me OR expiresAtMs <= :now',
-          ExpressionAttributeValues: { ...values, ':exp': now.getTime() + leaseSeconds * 1000 },
+          // A lease its holder gave up (abandonLease: expiry 0) is free at once; one that merely ran
+          // out is free only when nobody asks whether its holder still runs.
+          ConditionExpression: holderStillRuns
+            ? 'attribute_not_exists(holder) OR holder = :me OR expiresAtMs = :given'
+            : 'attribute_not_exists(holder) OR holder = :me OR expiresAtMs <= :now',
+          ExpressionAttributeValues: holderStillRuns
+            ? { ':me': executionId, ':exp': exp, ':one': 1, ':given': 0 }
+            : { ...values, ':exp': exp },
         });
         return { role: 'owner' };
       } catch (error) {
@@ -181,8 +197,54 @@ export class DynamoIncidentStore implements IncidentStore {
         // The lease was let go or expired between the two writes: try to take it again.
         if (!isConditionFailure(error)) throw error;
       }
+      if (holderStillRuns) {
+        const settled = await this.#settleExpiredLease(ref, executionId, exp, now, holderStillRuns);
+        if (settled) return settled;
+      }
     }
     throw new ConcurrentUpdateError(`the lease on bucket ${ref.bucket} kept changing; try again`);
+  }
+
+  /**
+   * A lease past its expiry: the holder keeps it while its execution runs (renewed for it, and
+   * this event joins); one that has ended loses it to this execution. Null when the lease changed
+   * meanwhile (the caller tries again).
+   */
+  async #settleExpiredLease(
+    ref: BucketRef,
+    executionId: string,
+    exp: number,
+    now: Date,
+    holderStillRuns: (holder: string) => Promise<boolean>,
+  ): Promise<Registration | null> {
+    const lease = await this.getLease(ref);
+    if (!lease || lease.holder === executionId) return null;
+    const runs = await holderStillRuns(lease.holder);
+    try {
+      if (runs) {
+        await this.#update(keys.lease(ref), {
+          UpdateExpression: 'SET expiresAtMs = :exp ADD seq :one',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': lease.holder, ':exp': exp, ':one': 1 },
+        });
+        return { role: 'joined', holder: lease.holder };
+      }
+      await this.#update(keys.lease(ref), {
+        UpdateExpression: 'SET holder = :me, expiresAtMs = :exp ADD seq :one',
+        ConditionExpression: 'holder = :holder AND expiresAtMs <= :now',
+        ExpressionAttributeValues: {
+          ':holder': lease.holder,
+          ':me': executionId,
+          ':now': now.getTime(),
+          ':exp': exp,
+          ':one': 1,
+        },
+      });
+      return { role: 'owner' };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return null;
+    }
   }
 
   async pendingEvents(

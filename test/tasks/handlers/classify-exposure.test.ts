@@ -1,5 +1,6 @@
 import { GetObjectAclCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } from '@aws-sdk/client-s3-control';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { classifyExposureTask } from '../../../tasks/classify-exposure/handler.js';
 import { type Incident, type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
@@ -301,6 +302,8 @@ describe('classifyExposureTask: failures', () => {
     bucket({ publicPolicy: true });
     const stale = await registeredState(POLICY_EVENT, deps);
     deps.clock.advance(deps.config.timings.leaseSeconds * 1000);
+    // The holder's lease ran out and Step Functions says it has ended: the next event reclaims it.
+    deps.mocks.sfn.on(DescribeExecutionCommand).resolves({ status: 'TIMED_OUT' });
     await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
 
     await expect(classifyExposureTask(stale, deps)).rejects.toMatchObject({

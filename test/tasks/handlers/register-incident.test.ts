@@ -1,3 +1,4 @@
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../../tasks/register-incident/handler.js';
 import { bucketRef } from '../../support/store.js';
@@ -60,14 +61,29 @@ describe('registerIncident', () => {
     expect(await pendingIds()).toEqual([POLICY_EVENT_ID]);
   });
 
-  it('reclaims an expired lease and keeps the events waiting on it', async () => {
+  it('reclaims an expired lease whose holder has ended, and keeps the events waiting on it', async () => {
     await registeredState(POLICY_EVENT, deps);
     deps.clock.advance(deps.config.timings.leaseSeconds * 1000);
+    deps.mocks.sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION_A }).resolves({ status: 'FAILED' });
 
     const state = await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
 
     expect(state.registration).toEqual({ role: 'owner', holder: null });
     expect((await deps.store.getLease(bucketRef(BUCKET)))?.holder).toBe(EXECUTION_B);
+    expect(await pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
+  });
+
+  it('keeps an expired lease whose holder still runs: the event joins, however old the lease', async () => {
+    await registeredState(POLICY_EVENT, deps);
+    deps.clock.advance(deps.config.timings.leaseSeconds * 1000 * 100);
+    deps.mocks.sfn
+      .on(DescribeExecutionCommand, { executionArn: EXECUTION_A })
+      .resolves({ status: 'RUNNING' });
+
+    const state = await registeredState(BPA_EVENT, deps, { executionId: EXECUTION_B });
+
+    expect(state.registration).toEqual({ role: 'joined', holder: EXECUTION_A });
+    expect((await deps.store.getLease(bucketRef(BUCKET)))?.holder).toBe(EXECUTION_A);
     expect(await pendingIds()).toEqual([POLICY_EVENT_ID, BPA_EVENT_ID]);
   });
 

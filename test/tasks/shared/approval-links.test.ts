@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type ApprovalLinkInput,
+  chatRecipient,
   generateKeyRing,
   type KeyRing,
   type LinkCheck,
@@ -11,6 +12,7 @@ import {
   parseKeyRing,
   redactSignedLinks,
   type SigningKey,
+  STATUS_PURPOSE,
   secretsManagerKeyReader,
   serializeKeyRing,
   signApprovalLink,
@@ -607,5 +609,36 @@ describe('secretsManagerKeyReader', () => {
       .on(GetSecretValueCommand, { SecretId: name })
       .resolves({ SecretBinary: new TextEncoder().encode('{"ring":2}') });
     await expect(secretsManagerKeyReader()(name)).resolves.toBe('{"ring":2}');
+  });
+});
+
+describe('status links for chat channels', () => {
+  const claims = { approvalId: APPROVAL_ID, recipient: chatRecipient('soc-slack'), expiresAt: EXPIRES_AT };
+
+  it('point at the status page and verify only for the status purpose', () => {
+    const link = signApprovalLink(BASE_URL, { ...claims, purpose: STATUS_PURPOSE }, RING_K1);
+    const url = new URL(link);
+    expect(url.pathname).toBe(`/a/${APPROVAL_ID}/status`);
+    const input = {
+      approvalId: APPROVAL_ID,
+      recipient: url.searchParams.get('r'),
+      exp: url.searchParams.get('exp'),
+      sig: url.searchParams.get('sig'),
+    };
+    expect(verifyApprovalLink({ ...input, purpose: STATUS_PURPOSE }, RING_K1, NOW)).toMatchObject({
+      ok: true,
+      recipient: 'chat:soc-slack',
+    });
+    expect(verifyApprovalLink(input, RING_K1, NOW)).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('refuse a channel name that is not one', () => {
+    expect(() =>
+      signApprovalLink(
+        BASE_URL,
+        { ...claims, recipient: 'chat:Soc Slack', purpose: STATUS_PURPOSE },
+        RING_K1,
+      ),
+    ).toThrow(InvalidInputError);
   });
 });

@@ -1,6 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { generateKeyRing, serializeKeyRing } from '../../../tasks/shared/approval/links.js';
 import { createLambdaRuntime, depsFor, functionIdentity } from '../../../tasks/shared/lambda.js';
 
 const CONFIG = { recipients: { email: ['soc@example.com'] } };
@@ -89,7 +90,7 @@ describe('functionIdentity and depsFor', () => {
   it('take account, partition and Region from the function ARN', async () => {
     const runtime = await createLambdaRuntime({ ...BASE, RESPONDER_CONFIG: JSON.stringify(CONFIG) });
 
-    const deps = depsFor(runtime, {
+    const deps = await depsFor(runtime, {
       invokedFunctionArn: 'arn:aws-cn:lambda:cn-north-1:111122223333:function:f',
       getRemainingTimeInMillis: () => 60_000,
     });
@@ -100,5 +101,47 @@ describe('functionIdentity and depsFor', () => {
 
   it('refuse an ARN that names no account', () => {
     expect(() => functionIdentity('arn:aws:lambda:us-east-1::function:f')).toThrow(/names no account/);
+  });
+});
+
+describe('approval keys and chat in the runtime', () => {
+  const CONTEXT = {
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:f',
+    getRemainingTimeInMillis: () => 60_000,
+  };
+
+  it('reads the key ring for every invocation, so a rotated key lands without a cold start', async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...BASE,
+      RESPONDER_CONFIG: JSON.stringify(CONFIG),
+      APPROVAL_BASE_URL: 'https://approve.example',
+      APPROVAL_KEYS: serializeKeyRing(generateKeyRing('k1')),
+    };
+    const runtime = await createLambdaRuntime(env);
+    expect((await depsFor(runtime, CONTEXT)).approvalLinks?.keyRing.current.id).toBe('k1');
+
+    env.APPROVAL_KEYS = serializeKeyRing(generateKeyRing('k2'));
+    expect((await depsFor(runtime, CONTEXT)).approvalLinks?.keyRing.current.id).toBe('k2');
+  });
+
+  it('refuses to start without a readable key ring where links are made', async () => {
+    await expect(
+      createLambdaRuntime({
+        ...BASE,
+        RESPONDER_CONFIG: JSON.stringify(CONFIG),
+        APPROVAL_BASE_URL: 'https://a.example',
+      }),
+    ).rejects.toThrow(/no approval link keys/);
+  });
+
+  it('posts to chat only where CHAT_WEBHOOKS_SECRET is set', async () => {
+    const without = await createLambdaRuntime({ ...BASE, RESPONDER_CONFIG: JSON.stringify(CONFIG) });
+    expect((await depsFor(without, CONTEXT)).chat).toBeUndefined();
+    const withChat = await createLambdaRuntime({
+      ...BASE,
+      RESPONDER_CONFIG: JSON.stringify(CONFIG),
+      CHAT_WEBHOOKS_SECRET: 's3-exposure/chat-webhooks',
+    });
+    expect((await depsFor(withChat, CONTEXT)).chat).toBeDefined();
   });
 });
