@@ -7,6 +7,7 @@
 import type { CreateClassificationJobCommandInput, S3JobDefinition } from '@aws-sdk/client-macie2';
 import { AwsApiError } from './aws-error.js';
 import { checkScoping } from './macie-scoping.js';
+import { MANAGED_DATA_IDENTIFIER_SELECTORS, type ManagedDataIdentifierSelector } from './macie-world.js';
 import type { OperationContext } from './operations.js';
 import { bucketRegion, type WorldBucket } from './world.js';
 
@@ -17,10 +18,8 @@ export interface CheckedJobRequest {
   readonly bucket: WorldBucket;
   readonly s3JobDefinition: S3JobDefinition;
   readonly samplingPercentage: number;
-  readonly managedDataIdentifierSelector: string;
+  readonly managedDataIdentifierSelector: ManagedDataIdentifierSelector;
 }
-
-const SELECTORS = ['ALL', 'EXCLUDE', 'INCLUDE', 'NONE', 'RECOMMENDED'];
 
 function invalid(message: string): AwsApiError {
   return new AwsApiError('ValidationException', message);
@@ -66,9 +65,16 @@ function checkSampling(input: CreateClassificationJobCommandInput): number {
   return percentage;
 }
 
-function checkIdentifiers(ctx: OperationContext, input: CreateClassificationJobCommandInput): string {
-  const selector = input.managedDataIdentifierSelector ?? 'RECOMMENDED';
-  if (!SELECTORS.includes(selector)) throw invalid(`managedDataIdentifierSelector ${selector} is not valid`);
+function checkIdentifiers(
+  ctx: OperationContext,
+  input: CreateClassificationJobCommandInput,
+): ManagedDataIdentifierSelector {
+  const selector = MANAGED_DATA_IDENTIFIER_SELECTORS.find(
+    (s) => s === (input.managedDataIdentifierSelector ?? 'RECOMMENDED'),
+  );
+  if (selector === undefined) {
+    throw invalid(`managedDataIdentifierSelector ${input.managedDataIdentifierSelector} is not valid`);
+  }
   const managed = input.managedDataIdentifierIds ?? [];
   if ((selector === 'INCLUDE' || selector === 'EXCLUDE') && managed.length === 0) {
     throw invalid(`managedDataIdentifierIds is required with ${selector}`);

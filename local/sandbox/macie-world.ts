@@ -17,6 +17,16 @@ export const MACIE_JOB_STATUSES = [
 /** One of {@link MACIE_JOB_STATUSES}. */
 export type MacieJobStatus = (typeof MACIE_JOB_STATUSES)[number];
 
+/** Macie's managedDataIdentifierSelector values. */
+export const MANAGED_DATA_IDENTIFIER_SELECTORS = [
+  'ALL',
+  'EXCLUDE',
+  'INCLUDE',
+  'NONE',
+  'RECOMMENDED',
+] as const;
+export type ManagedDataIdentifierSelector = (typeof MANAGED_DATA_IDENTIFIER_SELECTORS)[number];
+
 function compiles(pattern: string): boolean {
   try {
     new RegExp(pattern, 'g');
@@ -90,7 +100,7 @@ export const MacieJobSchema = z.strictObject({
   /** The request's settings, as sent (JSON). */
   s3JobDefinition: z.looseObject({}),
   samplingPercentage: z.number().int(),
-  managedDataIdentifierSelector: z.string(),
+  managedDataIdentifierSelector: z.enum(MANAGED_DATA_IDENTIFIER_SELECTORS),
   managedDataIdentifierIds: z.array(z.string()),
   customDataIdentifierIds: z.array(z.string()),
   allowListIds: z.array(z.string()),

@@ -123,8 +123,7 @@ const describeClassificationJob = operation(
       lastRunErrorStatus: { code: job.lastRunError && job.jobStatus !== 'RUNNING' ? 'ERROR' : 'NONE' },
       lastRunTime: new Date(job.createdAt),
       managedDataIdentifierIds: job.managedDataIdentifierIds,
-      managedDataIdentifierSelector:
-        job.managedDataIdentifierSelector as DescribeClassificationJobCommandOutput['managedDataIdentifierSelector'],
+      managedDataIdentifierSelector: job.managedDataIdentifierSelector,
       name: job.name,
       s3JobDefinition: structuredClone(job.s3JobDefinition),
       samplingPercentage: job.samplingPercentage,

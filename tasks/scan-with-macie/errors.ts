@@ -4,40 +4,38 @@
  * workflow goes on without the scan (the run never fails because of Macie).
  */
 import { awsErrorCode, classifyAwsError, errorName } from '../shared/aws-errors.js';
-import type { MacieErrorName } from '../shared/contracts.js';
 import { ResponderError } from '../shared/errors.js';
 
 /** Base of the named Macie failures. */
 export abstract class MacieScanError extends ResponderError {
-  abstract override readonly name: MacieErrorName;
   /** Whether the same call may succeed later (throttling, Macie's own faults). */
   readonly retryable: boolean = false;
 }
 
 /** Macie is not enabled in the account and Region (AccessDeniedException "Macie is not enabled"). */
 export class MacieNotEnabledError extends MacieScanError {
-  override readonly name = 'MacieNotEnabledError';
+  override name = 'MacieNotEnabledError';
 }
 
 /** Our role may not call Macie, or Macie may not read the bucket. */
 export class MacieAccessDeniedError extends MacieScanError {
-  override readonly name = 'MacieAccessDeniedError';
+  override name = 'MacieAccessDeniedError';
 }
 
 /** A Macie quota is used up (ServiceQuotaExceededException, or a job PAUSED for the monthly quota). */
 export class MacieQuotaExceededError extends MacieScanError {
-  override readonly name = 'MacieQuotaExceededError';
+  override name = 'MacieQuotaExceededError';
 }
 
 /** Macie throttled the call or failed on its side: the same call may succeed later. */
 export class MacieThrottledError extends MacieScanError {
-  override readonly name = 'MacieThrottledError';
+  override name = 'MacieThrottledError';
   override readonly retryable = true;
 }
 
 /** Macie refused the job, or the job ended without a usable result. */
 export class MacieJobFailedError extends MacieScanError {
-  override readonly name = 'MacieJobFailedError';
+  override name = 'MacieJobFailedError';
 }
 
 /**

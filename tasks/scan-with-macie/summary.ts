@@ -7,6 +7,7 @@
 import type { Finding } from '@aws-sdk/client-macie2';
 import {
   type MacieConfig,
+  MacieErrorNameSchema,
   type MacieJobStatus,
   type MacieScope,
   type MacieSeverity,
@@ -77,7 +78,8 @@ export function failedSummary(
     outcome: 'failed',
     reason: error.message,
     skipReason: null,
-    error: error.name,
+    // Every MacieScanError subclass is named in the schema; a future one not yet listed reads as a failed job.
+    error: MacieErrorNameSchema.catch('MacieJobFailedError').parse(error.name),
     jobId: at.jobId,
     status: null,
     scope: at.scope,
@@ -255,4 +257,43 @@ export function summarizeScan(input: {
     startedAt: job.startedAt,
     finishedAt: job.now,
   };
+}
+
+function bytesText(summary: MacieSummary): string {
+  if (summary.bytesScanned === null) return '';
+  const source = summary.bytesSource === 'estimate' ? ', estimated from object sizes' : ", Macie's figure";
+  return ` (${summary.bytesScanned} bytes${source})`;
+}
+
+function scannedText(summary: MacieSummary): string {
+  return summary.objectsScanned === null
+    ? ''
+    : `; ${summary.objectsScanned} object(s) scanned${bytesText(summary)}`;
+}
+
+/**
+ * The summary in one line, for the approval page, the finding's note and messages: types and
+ * counts, objects, severity and cost, never a value ("Macie found CREDIT_CARD_NUMBER ×2 in 1
+ * object (High); 2 object(s) scanned (150 bytes, estimated from object sizes)").
+ */
+export function describeMacieSummary(summary: MacieSummary): string {
+  switch (summary.outcome) {
+    case 'skipped':
+      return `Macie scan skipped: ${summary.reason ?? summary.skipReason ?? ''}`;
+    case 'pending':
+      return `Macie scan running (job ${summary.jobId ?? ''})`;
+    case 'failed':
+      return `Macie scan failed (${summary.error ?? 'error'}): ${summary.reason ?? ''}`;
+    case 'nothingFound':
+      return `Macie found no sensitive data${scannedText(summary)}`;
+    default: {
+      const types = Object.entries(summary.detections)
+        .map(([type, count]) => `${type} ×${count}`)
+        .join(', ');
+      const found = `Macie found ${types} in ${summary.affectedObjects} object(s) (${summary.highestSeverity ?? 'no severity'})`;
+      return summary.outcome === 'incomplete'
+        ? `Scan incomplete: ${summary.reason ?? ''}. ${types === '' ? 'Nothing found so far' : found}${scannedText(summary)}`
+        : `${found}${scannedText(summary)}`;
+    }
+  }
 }

@@ -6,6 +6,7 @@ import {
   GetFindingsCommand,
   GetMacieSessionCommand,
   ListFindingsCommand,
+  type Macie2Client,
   ResourceNotFoundException,
   ServiceQuotaExceededException,
   UpdateClassificationJobCommand,
@@ -517,16 +518,25 @@ describe('Macie findings', () => {
 });
 
 describe('Macie not enabled, and injected faults', () => {
-  it.each([
-    ['GetMacieSession', new GetMacieSessionCommand({})],
-    ['CreateClassificationJob', new CreateClassificationJobCommand(jobRequest())],
-    ['DescribeClassificationJob', new DescribeClassificationJobCommand({ jobId: 'x' })],
-    ['ListFindings', new ListFindingsCommand({})],
-  ] as const)('answers %s with AccessDeniedException "Macie is not enabled"', async (_name, command) => {
+  const calls: ReadonlyArray<readonly [string, (client: Macie2Client) => Promise<unknown>]> = [
+    ['GetMacieSession', (client) => client.send(new GetMacieSessionCommand({}))],
+    ['CreateClassificationJob', (client) => client.send(new CreateClassificationJobCommand(jobRequest()))],
+    [
+      'DescribeClassificationJob',
+      (client) => client.send(new DescribeClassificationJobCommand({ jobId: 'x' })),
+    ],
+    [
+      'UpdateClassificationJob',
+      (client) => client.send(new UpdateClassificationJobCommand({ jobId: 'x', jobStatus: 'CANCELLED' })),
+    ],
+    ['ListFindings', (client) => client.send(new ListFindingsCommand({}))],
+    ['GetFindings', (client) => client.send(new GetFindingsCommand({ findingIds: ['x'] }))],
+  ];
+
+  it.each(calls)('answers %s with AccessDeniedException "Macie is not enabled"', async (_name, call) => {
     const world = { ...macieWorld(), services: { macie: 'disabled' as const } };
     const { macie } = setup({}, world);
-    // The union of command types is more than `send`'s overloads accept at once.
-    const error = await rejection(macie.send(command as GetMacieSessionCommand));
+    const error = await rejection(call(macie));
     expect(error).toBeInstanceOf(AccessDeniedException);
     expect(error.message).toBe('Macie is not enabled');
     expect(error.$metadata?.httpStatusCode).toBe(403);

@@ -22,6 +22,7 @@ import {
 } from '../../../tasks/scan-with-macie/errors.js';
 import { planScan } from '../../../tasks/scan-with-macie/scope.js';
 import {
+  describeMacieSummary,
   failedSummary,
   MAX_AFFECTED_KEYS,
   pendingSummary,
@@ -223,6 +224,50 @@ describe('the summary of a job’s findings', () => {
     expect(skipped).toMatchObject({ outcome: 'skipped', skipReason: 'writeOnly' });
     expect(pending).toMatchObject({ outcome: 'pending', status: 'RUNNING', jobId: 'job-1' });
     expect(failed).toMatchObject({ outcome: 'failed', error: 'MacieNotEnabledError' });
+  });
+});
+
+describe('the summary in one line', () => {
+  it('names the types, counts, objects, severity and what was scanned', () => {
+    const summary = summarizeScan({
+      scope: SCOPE,
+      job: JOB,
+      findings: [finding('exports/customers.csv')],
+      scanned: SCANNED,
+    });
+    expect(describeMacieSummary(summary)).toBe(
+      'Macie found CREDIT_CARD_NUMBER ×2, CREDIT_CARD_NUMBER_(NO_KEYWORD) ×1 in 1 object(s) (High); 2 object(s) scanned (150 bytes, estimated from object sizes)',
+    );
+  });
+
+  it('says when nothing was found, and when the scan was skipped or failed', () => {
+    expect(
+      describeMacieSummary(
+        summarizeScan({
+          scope: SCOPE,
+          job: JOB,
+          findings: [],
+          scanned: { ...SCANNED, bytesSource: 'macie' },
+        }),
+      ),
+    ).toBe("Macie found no sensitive data; 2 object(s) scanned (150 bytes, Macie's figure)");
+    expect(
+      describeMacieSummary(
+        skippedSummary({ kind: 'skip', skipReason: 'writeOnly', reason: 'the exposure is write-only' }),
+      ),
+    ).toBe('Macie scan skipped: the exposure is write-only');
+    const failed = failedSummary(
+      new MacieQuotaExceededError('CreateClassificationJob: ServiceQuotaExceededException'),
+      {
+        scope: null,
+        jobId: null,
+        startedAt: null,
+        now: LATER,
+      },
+    );
+    expect(describeMacieSummary(failed)).toBe(
+      'Macie scan failed (MacieQuotaExceededError): CreateClassificationJob: ServiceQuotaExceededException',
+    );
   });
 });
 
