@@ -8,10 +8,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { approvalPageDeps, csrfSecretOf } from '../tasks/approval-page/deps.js';
+import { handleFeedbackEvent } from '../tasks/email-feedback/handler.js';
 import { evidenceBucketName } from '../tasks/remediate-exposure/backup.js';
 import type { AwsClients } from '../tasks/shared/aws-clients.js';
 import { type Clock, systemClock } from '../tasks/shared/clock.js';
 import type { ResponderConfig } from '../tasks/shared/contracts.js';
+import { logger } from '../tasks/shared/logger.js';
 import { ApprovalStore } from '../tasks/shared/store/approval-store.js';
 import { DynamoIncidentStore } from '../tasks/shared/store/dynamo-incident-store.js';
 import { DEFAULT_TABLE_NAME } from '../tasks/shared/store/table.js';
@@ -22,6 +24,7 @@ import { type ApprovalServer, startApprovalServer } from './approval/server.js';
 import { TASK_HANDLERS } from './handlers.js';
 import { type RunnerOptions, type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
+import { asSnsEvent, onEmailEvent } from './sandbox/ses.js';
 import { type DescribedExecution, onDescribeExecution, onTaskCallback } from './sandbox/sfn.js';
 import { emptyBucket, type WorldInput } from './sandbox/world.js';
 import { ensureTable, type LocalDynamo, startLocalDynamo } from './store/local-dynamo.js';
@@ -197,6 +200,16 @@ export class LocalEnvironment {
     // Step Functions' StartExecution (account-level fan-out) runs a new local execution.
     sandbox.onStartExecution((request) => {
       void runner.start(JSON.parse(request.input), request.name);
+    });
+    // SES's bounces and complaints reach the email feedback function, as through the SNS topic.
+    onEmailEvent(sandbox, (notification) => {
+      const work = handleFeedbackEvent(asSnsEvent(notification, region, accountId), {
+        ...deps,
+        stateMachineArn: runner.stateMachineArn,
+      }).catch((error: unknown) => {
+        logger.error('email feedback failed', { error: error instanceof Error ? error.name : 'unknown' });
+      });
+      runner.background(work);
     });
     // Step Functions' DescribeExecution (the sweep asks whether a lease's holder still runs).
     onDescribeExecution(sandbox, (arn) => describeLocalExecution(runner, options.stateDir, arn));

@@ -200,6 +200,15 @@ export class WorkflowRunner {
     return running;
   }
 
+  /**
+   * Runs work that is no execution's but belongs to the account, such as SES's feedback about a
+   * message (a Lambda of its own in AWS); `idle()` waits for it too.
+   */
+  background(work: Promise<unknown>): void {
+    this.#invocations.add(work);
+    void work.finally(() => this.#invocations.delete(work)).catch(() => undefined);
+  }
+
   /** Waits until no execution runs, including those started by other executions (fan-out). */
   async idle(): Promise<void> {
     while (this.#running.size > 0 || this.#invocations.size > 0)

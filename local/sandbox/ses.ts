@@ -1,7 +1,14 @@
 /**
  * SES v2 SendEmail: instead of sending, writes the message as an `.eml` file into the outbox
  * folder and records it in the sandbox's outbox, so approvals can be followed by hand or test.
+ *
+ * SES's mailbox simulator works as in AWS: a message to `bounce@simulator.amazonses.com` (or
+ * `suppressionlist@…`) is accepted and then bounces, one to `complaint@…` draws a complaint.
+ * The bounce or complaint is published, shortly after, to the listener registered with
+ * {@link onEmailEvent} (the configuration set's event destination, in AWS an SNS topic), in the
+ * shape SES's event publishing gives it.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SendEmailCommandInput, SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
@@ -14,6 +21,7 @@ import {
   type OutboxEntry,
   operation,
 } from './operations.js';
+import type { World } from './world.js';
 
 /** `user@example.com` or `Name <user@example.com>`; enough to catch what SES would reject. */
 const ADDRESS = /^[^\s@<>(),;:"[\]\\]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
@@ -112,6 +120,108 @@ async function sendRaw(
   return { channel: 'email', to: to.join(', '), subject: headers.subject ?? '', text: body, file };
 }
 
+/** The mailbox simulator's addresses that answer with feedback, and which. */
+const SIMULATOR: Readonly<Record<string, 'Bounce' | 'Complaint'>> = {
+  'bounce@simulator.amazonses.com': 'Bounce',
+  'suppressionlist@simulator.amazonses.com': 'Bounce',
+  'complaint@simulator.amazonses.com': 'Complaint',
+};
+
+/** Receives SES's feedback events (bounce, complaint) as SES publishes them. */
+export type EmailEventListener = (notification: Record<string, unknown>) => void;
+
+/** The listener of each sandbox, by its world (one object for the life of a sandbox). */
+const listeners = new WeakMap<World, EmailEventListener>();
+
+/** Registers where the sandbox's SES publishes bounces and complaints. */
+export function onEmailEvent(sandbox: { readonly world: World }, listener: EmailEventListener): void {
+  listeners.set(sandbox.world, listener);
+}
+
+/**
+ * A feedback event as SNS hands it to a Lambda function: one record whose message is the event's
+ * JSON (the topic the configuration set publishes to, in the stack).
+ */
+export function asSnsEvent(notification: Record<string, unknown>, region: string, accountId: string) {
+  const topicArn = `arn:aws:sns:${region}:${accountId}:s3-exposure-email-feedback`;
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:${randomUUID()}`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: randomUUID(),
+          TopicArn: topicArn,
+          Message: JSON.stringify(notification),
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '1',
+          Signature: 'sandbox',
+          SigningCertUrl: `https://sns.${region}.amazonaws.com/SimpleNotificationService.pem`,
+          UnsubscribeUrl: `https://sns.${region}.amazonaws.com/?Action=Unsubscribe`,
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
+/** The feedback events a sent message draws from the mailbox simulator, in SES's event shape. */
+function simulatorEvents(
+  input: SendEmailCommandInput,
+  entry: OutboxEntry,
+  messageId: string,
+  now: Date,
+): Record<string, unknown>[] {
+  const to = [...recipientsOf(input).to, ...recipientsOf(input).cc, ...recipientsOf(input).bcc].map(
+    bareAddress,
+  );
+  const tags: Record<string, string[]> = {};
+  for (const tag of input.EmailTags ?? []) if (tag.Name && tag.Value) tags[tag.Name] = [tag.Value];
+  const mail = {
+    timestamp: now.toISOString(),
+    messageId,
+    source: input.FromEmailAddress ?? '',
+    destination: to,
+    tags,
+    commonHeaders: { subject: entry.subject, to },
+  };
+  return to.flatMap((address): Record<string, unknown>[] => {
+    const kind = SIMULATOR[address.toLowerCase()];
+    if (kind === 'Bounce') {
+      return [
+        {
+          eventType: 'Bounce',
+          mail,
+          bounce: {
+            bounceType: 'Permanent',
+            bounceSubType: address.startsWith('suppressionlist') ? 'OnAccountSuppressionList' : 'General',
+            bouncedRecipients: [{ emailAddress: address, action: 'failed', status: '5.1.1' }],
+            timestamp: now.toISOString(),
+            feedbackId: randomUUID(),
+          },
+        },
+      ];
+    }
+    if (kind === 'Complaint') {
+      return [
+        {
+          eventType: 'Complaint',
+          mail,
+          complaint: {
+            complainedRecipients: [{ emailAddress: address }],
+            complaintFeedbackType: 'abuse',
+            timestamp: now.toISOString(),
+            feedbackId: randomUUID(),
+          },
+        },
+      ];
+    }
+    return [];
+  });
+}
+
 const sendEmail = operation(
   async (input: SendEmailCommandInput, ctx): Promise<Answer<SendEmailCommandOutput>> => {
     const messageId = ctx.newId();
@@ -123,6 +233,12 @@ const sendEmail = operation(
       throw new Error('sandbox does not model SESv2.SendEmail with a Template');
     else throw new AwsApiError('BadRequestException', 'Content is required');
     ctx.outbox.push(entry);
+    const listener = listeners.get(ctx.world);
+    if (listener) {
+      // SES answers first and reports the bounce later, as a separate event.
+      for (const event of simulatorEvents(input, entry, messageId, ctx.now))
+        setTimeout(() => listener(event), 0);
+    }
     return { MessageId: messageId };
   },
 );

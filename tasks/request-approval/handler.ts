@@ -12,12 +12,12 @@ import {
   type WorkflowState,
   WorkflowStateSchema,
 } from '../shared/contracts.js';
-import { ApprovalSupersededError, InvalidInputError } from '../shared/errors.js';
+import { ApprovalSupersededError, ApprovalUndeliverableError, InvalidInputError } from '../shared/errors.js';
 import { consoleLinks } from '../shared/findings/finding.js';
 import { setFindingWorkflow } from '../shared/findings/workflow.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
-import { sendEmail } from '../shared/messages/email.js';
+import { APPROVAL_TAG, EMAIL_PURPOSE_TAG, sendEmail } from '../shared/messages/email.js';
 import { approvalRequest } from '../shared/messages/messages.js';
 import { bucketTrigger, requireIncident, withHistory } from '../shared/state-access.js';
 import type { ApprovalStore } from '../shared/store/approval-store.js';
@@ -31,11 +31,6 @@ const InputSchema = z.object({ state: WorkflowStateSchema, taskToken: z.string()
 /** Mode approve is configured but the deployment cannot make approval links. */
 export class ApprovalNotConfiguredError extends InvalidInputError {
   override name = 'ApprovalNotConfiguredError';
-}
-
-/** The request could not reach an approver who must hear of the exposure: it would only expire. */
-export class ApprovalUndeliverableError extends InvalidInputError {
-  override name = 'ApprovalUndeliverableError';
 }
 
 function approvalDeps(deps: TaskDeps) {
@@ -90,7 +85,8 @@ async function sendRequests({ deps, state, incident, record, approvals, links }:
     );
     const message = approvalRequest(incident, consoleLinksOf, { link, expiresAt: record.expiresAt });
     try {
-      await sendEmail(deps.clients.ses, { from: state.config.sender, to: [approver], ...message });
+      const tags = { [EMAIL_PURPOSE_TAG]: 'approval-request', [APPROVAL_TAG]: record.approvalId };
+      await sendEmail(deps.clients.ses, { from: state.config.sender, to: [approver], ...message, tags });
       if (record.highRisk) {
         const code = newOneTimeCode();
         await approvals.setCodeHash(record.approvalId, approver, codeHash(record.approvalId, approver, code));
@@ -98,6 +94,7 @@ async function sendRequests({ deps, state, incident, record, approvals, links }:
           from: state.config.sender,
           to: [approver],
           subject: `One-time code for the decision on S3 bucket ${record.bucket}`,
+          tags,
           text: `Your one-time code: ${code}\n\nThe approval page for ${record.bucket} (high-risk) asks for it with your decision. It is valid until ${record.expiresAt}, for this request only. Nobody from the responder will ever ask you for it.`,
         });
       }

@@ -60,6 +60,7 @@ export function approvalRecord(input: ApprovalRequestInput): ApprovalRecord {
     codeHashes: {},
     codeFailures: 0,
     sentTo: [],
+    bounced: [],
     requestedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + config.timings.approvalTtlSeconds * 1000).toISOString(),
     status: 'PENDING',

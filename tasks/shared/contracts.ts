@@ -519,6 +519,8 @@ export const ApprovalRecordSchema = z.object({
   codeFailures: z.number().int().min(0).default(0),
   /** Approvers the request was sent to (lowercase): a retried RequestApproval sends only the rest. */
   sentTo: z.array(z.string()).default([]),
+  /** Approvers whose request bounced (lowercase): they cannot decide; none left ends the wait. */
+  bounced: z.array(z.string()).default([]),
   requestedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   status: ApprovalStatusSchema,

@@ -112,6 +112,15 @@ export class ApprovalSupersededError extends ResponderError {
   override name = 'ApprovalSupersededError';
 }
 
+/**
+ * The request cannot reach an approver who must hear of the exposure (SES refused it, or every
+ * approver's copy bounced): it would only expire. Thrown by RequestApproval, or sent to its wait
+ * (SendTaskFailure) by the email feedback; the workflow then reports the failure to everyone.
+ */
+export class ApprovalUndeliverableError extends InvalidInputError {
+  override name = 'ApprovalUndeliverableError';
+}
+
 /** How much time a task keeps in hand before it starts changing a bucket (at most). */
 export const CHANGE_TIME_MARGIN_MS = 15_000;
 

@@ -37,6 +37,7 @@ function record(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
     codeHashes: {},
     codeFailures: 0,
     sentTo: [],
+    bounced: [],
     requestedAt: T0.toISOString(),
     expiresAt: new Date(T0.getTime() + 3_600_000).toISOString(),
     status: 'PENDING',

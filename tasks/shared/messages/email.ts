@@ -16,6 +16,12 @@ const REJECTIONS = new Set([
   'SendingPausedException',
 ]);
 
+/** The tags our messages carry, so their bounces and complaints can be traced to what they were for. */
+export const EMAIL_PURPOSE_TAG = 'purpose';
+export const APPROVAL_TAG = 'approval';
+/** The purpose of the operators' notice about undelivered mail: its own bounce is only logged. */
+export const FEEDBACK_NOTICE_PURPOSE = 'feedback-notice';
+
 /** SES takes at most 50 recipients per message. */
 export const MAX_RECIPIENTS_PER_MESSAGE = 50;
 
@@ -27,6 +33,11 @@ export interface Email {
   readonly text: string;
   /** An HTML part beside the text (multipart/alternative); the text stays the full message. */
   readonly html?: string;
+  /**
+   * SES message tags (names and values of A-Z a-z 0-9 _ -): they come back with the message's
+   * bounce and complaint events, which is how the email feedback finds what a message was for.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -58,6 +69,9 @@ export async function sendEmail(ses: SESv2Client, email: Email): Promise<string[
         new SendEmailCommand({
           FromEmailAddress: email.from,
           Destination: { ToAddresses: recipients.slice(start, start + MAX_RECIPIENTS_PER_MESSAGE) },
+          ...(email.tags
+            ? { EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })) }
+            : {}),
           Content: {
             Simple: {
               Subject: { Data: subject, Charset: 'UTF-8' },

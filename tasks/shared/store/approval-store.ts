@@ -37,7 +37,7 @@ export const APPROVAL_RETENTION_DAYS = 400;
 /** One line of an approval's audit trail. Never a token, a signature or a key. */
 export const ApprovalAuditEntrySchema = z.object({
   at: z.iso.datetime(),
-  action: z.enum(['request', 'view', 'decide', 'refuse', 'deliver', 'expire', 'supersede']),
+  action: z.enum(['request', 'view', 'decide', 'refuse', 'deliver', 'expire', 'supersede', 'undelivered']),
   status: z.number().int().nullable(),
   detail: z.string().max(500),
   sourceIp: z.string().nullable(),
@@ -66,6 +66,7 @@ const RecordItemSchema = z.object({
   record: z.unknown(),
   codeFailures: z.number().int().optional(),
   sentTo: z.set(z.string()).optional(),
+  bounced: z.set(z.string()).optional(),
 });
 const TokenItemSchema = z.object({ taskToken: z.string().min(1) });
 const RequestItemSchema = z.object({ approvalId: z.string() });
@@ -168,6 +169,7 @@ export class ApprovalStore {
       ...record,
       codeFailures: parsed.data.codeFailures ?? record.codeFailures,
       sentTo: [...(parsed.data.sentTo ?? record.sentTo)].sort(),
+      bounced: [...(parsed.data.bounced ?? record.bounced)].sort(),
     };
   }
 
@@ -178,6 +180,19 @@ export class ApprovalStore {
         TableName: this.#table,
         Key: approvalKey(approvalId, 'RECORD'),
         UpdateExpression: 'ADD sentTo :who',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':who': new Set([approver.toLowerCase()]) },
+      }),
+    );
+  }
+
+  /** Records that the request to `approver` bounced (SES's feedback): the approver cannot decide. */
+  async markBounced(approvalId: string, approver: string): Promise<void> {
+    await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: approvalKey(approvalId, 'RECORD'),
+        UpdateExpression: 'ADD bounced :who',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':who': new Set([approver.toLowerCase()]) },
       }),
