@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requestedPolicyIsPublic } from '../classify-exposure/unseen-changes.js';
-import type { Trigger, WorkflowState } from '../shared/contracts.js';
+import { MacieScanRequestSchema, type Trigger, type WorkflowState } from '../shared/contracts.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { incidentEventOf } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
@@ -71,6 +71,28 @@ export const normalizeEvent = defineTask(
   InputSchema,
   async ({ event, executionId }, deps): Promise<WorkflowState> => {
     const base = { executionId, config: deps.config };
+    const scan = MacieScanRequestSchema.safeParse(event);
+    if (scan.success) {
+      const request = scan.data.macieScan;
+      return {
+        ...base,
+        intake: { kind: 'scan', reason: `Macie scan of incident ${request.incidentId} (${request.bucket})` },
+        trigger: null,
+        scan: {
+          ...request,
+          next: 'start',
+          jobId: null,
+          startedAt: null,
+          scope: null,
+          pollSeconds: deps.config.macie.pollSeconds,
+          incomplete: null,
+          error: null,
+          status: null,
+          checks: 0,
+          runErrors: false,
+        },
+      } satisfies WorkflowState;
+    }
     const sweep = SweepSchema.safeParse(event);
     const parsed: ParsedEvent = sweep.success
       ? { kind: 'exposure', trigger: sweepTrigger(sweep.data.sweep, deps.clock.now()) }

@@ -1,12 +1,21 @@
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { hasUnreadParts } from '../classify-exposure/assess.js';
 import { approversFor } from '../request-approval/request.js';
-import { type Incident, type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { errorName } from '../shared/aws-errors.js';
+import {
+  type Incident,
+  type MacieScanRequest,
+  type WorkflowState,
+  WorkflowStateSchema,
+} from '../shared/contracts.js';
 import { consoleLinks, summarizeCause } from '../shared/findings/finding.js';
+import { sha256Hex } from '../shared/hash.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { sendEmail } from '../shared/messages/email.js';
 import { exposureAlert } from '../shared/messages/messages.js';
 import { requireIncident, withHistory } from '../shared/state-access.js';
 import { defineTask } from '../shared/task.js';
+import type { TaskDeps } from '../shared/task-deps.js';
 
 /**
  * NotifyRecipients: the alert, sent to the configured recipients. It goes out whether or not the
@@ -45,7 +54,11 @@ export const notifyRecipients = defineTask(
         )
       : new Set<string>();
     const to = everyone.filter((address) => !approvers.has(address.toLowerCase()));
-    if (to.length > 0) await sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message });
+    // The scan starts beside the alert, never before it or in its way.
+    const [, scanProblem] = await Promise.all([
+      to.length > 0 ? sendEmail(deps.clients.ses, { from: state.config.sender, to, ...message }) : null,
+      startMacieScan(deps, state, incident),
+    ]);
 
     let updated: Incident = {
       ...incident,
@@ -53,6 +66,7 @@ export const notifyRecipients = defineTask(
       timings: { ...incident.timings, notifiedAt: incident.timings.notifiedAt ?? now.toISOString() },
     };
     if (problem) updated = withHistory(updated, now, `finding not written: ${problem}`);
+    if (scanProblem) updated = withHistory(updated, now, `Macie scan not started: ${scanProblem}`);
     const sentTo = to.length > 0 ? `alert sent to ${to.join(', ')}` : 'alert not sent on its own';
     const withRequest = approvers.size > 0 ? `; the approvers get it with the approval request` : '';
     updated = withHistory(
@@ -68,6 +82,41 @@ export const notifyRecipients = defineTask(
     } satisfies WorkflowState;
   },
 );
+
+/**
+ * Starts the Macie scan of this exposure: an execution of this state machine of its own (input
+ * `{ macieScan }`), so the scan never holds the bucket or delays the response. Its name comes from
+ * the incident and the exposure, so a retry starts nothing twice, and a wider exposure (a new
+ * fingerprint) gets a scan of its own. A failure to start is returned and recorded, never thrown:
+ * the alert matters more.
+ */
+async function startMacieScan(
+  deps: TaskDeps,
+  state: WorkflowState,
+  incident: Incident,
+): Promise<string | null> {
+  if (state.config.macie.when === 'never' || state.assessment?.outcome !== 'public') return null;
+  const name = `macie-${sha256Hex(`${incident.incidentId}\n${incident.verdict.fingerprint}`).slice(0, 32)}`;
+  const macieScan = {
+    incidentId: incident.incidentId,
+    accountId: incident.accountId,
+    bucket: incident.bucket,
+    region: incident.region,
+  };
+  try {
+    await deps.clients.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name,
+        input: JSON.stringify({ macieScan } satisfies { macieScan: MacieScanRequest }),
+      }),
+    );
+    return null;
+  } catch (error) {
+    if (errorName(error) === 'ExecutionAlreadyExists') return null;
+    return errorName(error) ?? 'Error';
+  }
+}
 
 /** Whether this round goes on to ask for approval (WhichResponseMode? routes it so). */
 function asksApproval(state: WorkflowState): boolean {

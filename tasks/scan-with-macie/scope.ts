@@ -285,7 +285,11 @@ function requestOf(input: ScopeInput, scope: MacieScope): CreateClassificationJo
   return {
     clientToken: clientTokenOf(input.incidentId, scope),
     jobType: 'ONE_TIME',
-    name: `s3-exposure ${verdict.bucket} ${input.incidentId}`.slice(0, 500),
+    // Macie wants job names unique: a wider scope of the same incident is a job of its own.
+    name: `s3-exposure ${verdict.bucket} ${input.incidentId} ${clientTokenOf(input.incidentId, scope).slice(-8)}`.slice(
+      0,
+      500,
+    ),
     description: `Sensitive data in what incident ${input.incidentId} exposed`.slice(0, 200),
     s3JobDefinition: {
       bucketDefinitions: [{ accountId: input.accountId, buckets: [verdict.bucket] }],
@@ -346,5 +350,7 @@ export function estimateScan(
   );
   const share = scope.samplingPercentage / 100;
   const bytes = selected.reduce((sum, o) => sum + o.size, 0);
-  return { objects: Math.round(selected.length * share), bytes: Math.round(bytes * share) };
+  // Macie samples at least one object of a scope that selects any.
+  const sampled = selected.length === 0 ? 0 : Math.max(1, Math.round(selected.length * share));
+  return { objects: sampled, bytes: Math.round(bytes * share) };
 }

@@ -353,6 +353,7 @@ export const MacieSkipReasonSchema = z.enum([
   'writeOnly',
   'noContentExposed',
   'emptyBucket',
+  'bucketGone',
 ]);
 export type MacieSkipReason = z.infer<typeof MacieSkipReasonSchema>;
 
@@ -748,8 +749,11 @@ export type Trigger = z.infer<typeof TriggerSchema>;
 // output to 256 KB. Every key a task or the ASL writes is named here, and nothing else is accepted.
 
 export const IntakeSchema = z.object({
-  /** exposure: respond; account: fan out to buckets; ignore: a failed call, our own change, or irrelevant. */
-  kind: z.enum(['exposure', 'account', 'ignore']),
+  /**
+   * exposure: respond; account: fan out to buckets; scan: the Macie scan of an incident (an
+   * execution NotifyRecipients starts); ignore: a failed call, our own change, or irrelevant.
+   */
+  kind: z.enum(['exposure', 'account', 'scan', 'ignore']),
   reason: z.string(),
 });
 
@@ -821,6 +825,45 @@ export const ApprovalOutcomeSchema = z.object({
 });
 export type ApprovalOutcome = z.infer<typeof ApprovalOutcomeSchema>;
 
+/** What starts a Macie scan execution: the incident to scan (NotifyRecipients sends it). */
+export const MacieScanRequestSchema = z.strictObject({
+  macieScan: z.strictObject({
+    incidentId: z.string().min(1),
+    accountId: z.string().regex(/^\d{12}$/),
+    bucket: z.string().min(3),
+    region: z.string().min(1),
+  }),
+});
+export type MacieScanRequest = z.infer<typeof MacieScanRequestSchema>['macieScan'];
+
+/**
+ * A scan execution's progress: the job, when it started, and what comes next (IsTheScanDone?
+ * routes on `next`; WaitForScan waits `pollSeconds`). Counts and ids only: findings live on the
+ * incident.
+ */
+export const ScanStateSchema = z.object({
+  incidentId: z.string().min(1),
+  accountId: z.string(),
+  bucket: z.string(),
+  region: z.string(),
+  next: z.enum(['start', 'wait', 'collect', 'done']),
+  jobId: z.string().nullable(),
+  startedAt: z.iso.datetime().nullable(),
+  scope: MacieScopeSchema.nullable(),
+  pollSeconds: z.number().int().min(1),
+  /** How the job ended when it did not complete (the deadline, a cancellation, a pause). */
+  incomplete: z.string().nullable(),
+  /** A named Macie failure met on the way (a quota pause), recorded with the summary. */
+  error: z.string().nullable(),
+  /** The status Macie last reported. */
+  status: MacieJobStatusSchema.nullable(),
+  /** How many times the job was looked at. */
+  checks: z.number().int().min(0),
+  /** Macie's lastRunErrorStatus was ERROR: it could not read some objects. */
+  runErrors: z.boolean().default(false),
+});
+export type ScanState = z.infer<typeof ScanStateSchema>;
+
 export const WorkflowStateSchema = z.strictObject({
   executionId: z.string().min(1),
   config: ResponderConfigSchema,
@@ -874,6 +917,8 @@ export const WorkflowStateSchema = z.strictObject({
     .optional(),
   /** What ReportFailure managed to do, in words. */
   failureReport: z.array(z.string()).optional(),
+  /** A Macie scan execution's progress (intake kind `scan`). */
+  scan: ScanStateSchema.optional(),
 });
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
 export type Assessment = z.infer<typeof AssessmentSchema>;

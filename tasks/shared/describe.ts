@@ -1,5 +1,5 @@
 /** Verdicts and mitigations in plain words, for messages, findings and the CLI. */
-import type { ExposureVerdict, Grant, Mitigation } from './contracts.js';
+import type { ExposureVerdict, Grant, MacieSummary, Mitigation } from './contracts.js';
 
 /** The grantee groups that make an ACL public, by URI, with the names S3 gives them. */
 export const PUBLIC_GROUPS: Readonly<Record<string, string>> = {
@@ -60,4 +60,45 @@ export function exposureSummary(v: ExposureVerdict): string {
   if (v.crossAccount) return 'not public; shared with other accounts';
   if (v.latent.length > 0) return 'not public; public settings masked (latent)';
   return 'not public';
+}
+
+// ---- The Macie scan, in one line ----------------------------------------------------------
+
+function bytesText(summary: MacieSummary): string {
+  if (summary.bytesScanned === null) return '';
+  const source = summary.bytesSource === 'estimate' ? ', estimated from object sizes' : ", Macie's figure";
+  return ` (${summary.bytesScanned} bytes${source})`;
+}
+
+function scannedText(summary: MacieSummary): string {
+  return summary.objectsScanned === null
+    ? ''
+    : `; ${summary.objectsScanned} object(s) scanned${bytesText(summary)}`;
+}
+
+/**
+ * The summary in one line, for the approval page, the finding's note and messages: types and
+ * counts, objects, severity and cost, never a value ("Macie found CREDIT_CARD_NUMBER ×2 in 1
+ * object (High); 2 object(s) scanned (150 bytes, estimated from object sizes)").
+ */
+export function describeMacieSummary(summary: MacieSummary): string {
+  switch (summary.outcome) {
+    case 'skipped':
+      return `Macie scan skipped: ${summary.reason ?? summary.skipReason ?? ''}`;
+    case 'pending':
+      return `Macie scan running (job ${summary.jobId ?? ''})`;
+    case 'failed':
+      return `Macie scan failed (${summary.error ?? 'error'}): ${summary.reason ?? ''}`;
+    case 'nothingFound':
+      return `Macie found no sensitive data${scannedText(summary)}`;
+    default: {
+      const types = Object.entries(summary.detections)
+        .map(([type, count]) => `${type} ×${count}`)
+        .join(', ');
+      const found = `Macie found ${types} in ${summary.affectedObjects} object(s) (${summary.highestSeverity ?? 'no severity'})`;
+      return summary.outcome === 'incomplete'
+        ? `Scan incomplete: ${summary.reason ?? ''}. ${types === '' ? 'Nothing found so far' : found}${scannedText(summary)}`
+        : `${found}${scannedText(summary)}`;
+    }
+  }
 }

@@ -4,7 +4,7 @@
  * is a conditional write or a read, because executions of one bucket overlap, and every one is
  * safe to repeat, because Step Functions runs a task again after it may have written.
  */
-import type { Incident, IncidentEvent } from './contracts.js';
+import type { Incident, IncidentEvent, MacieSummary } from './contracts.js';
 
 /** What registering an event told this execution. */
 export type Registration =
@@ -100,6 +100,12 @@ export interface IncidentStore {
    * throws IncidentConflictError.
    */
   putIncident(incident: Incident): Promise<Incident>;
+  /**
+   * Records the Macie scan's summary of an incident (`incident.macie` when it is read). Kept in an
+   * item of its own: the scan runs beside the owner, and a write of its own never races the
+   * owner's versioned writes of the incident (a lost race there would repeat the owner's work).
+   */
+  putMacieSummary(incidentId: string, summary: MacieSummary): Promise<void>;
   /** Incidents, oldest first; of one bucket when `ref` is given. */
   listIncidents(ref?: BucketRef): Promise<Incident[]>;
   /** The exception registry as stored: entries are validated by the reader, so a malformed one is reported. */

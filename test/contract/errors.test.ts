@@ -72,15 +72,14 @@ const CAUGHT_BY_CATCH_ALL: Record<string, string> = {
   ApprovalNotConfiguredError: 'mode approve without the approval page is a fault of the deployment',
   ApprovalUndeliverableError:
     'no approver got the request: ReportFailure tells the SOC and the operators rather than letting it expire',
-  // The Macie scan's failures (tasks/scan-with-macie/errors.ts). No task throws them yet: when the
-  // scan branch is wired, its Retry names MacieThrottledError and its Catch takes the others to
-  // the incident and the finding; these entries go once the ASL names them.
+  // The Macie scan's failures (tasks/scan-with-macie/errors.ts): the scan branch's Retry names
+  // MacieThrottledError; the others never leave a task (scanFailed records them as the outcome),
+  // and whatever does leave goes to RecordScanFailure, never to ReportFailure.
   MacieScanError: 'the abstract base of the Macie failures, never thrown itself',
-  MacieNotEnabledError: 'not thrown by a task yet (the scan branch is not wired)',
-  MacieAccessDeniedError: 'not thrown by a task yet (the scan branch is not wired)',
-  MacieQuotaExceededError: 'not thrown by a task yet (the scan branch is not wired)',
-  MacieThrottledError: 'not thrown by a task yet (the scan branch is not wired)',
-  MacieJobFailedError: 'not thrown by a task yet (the scan branch is not wired)',
+  MacieNotEnabledError: 'recorded as the scan outcome by the task that met it (scanFailed); never thrown',
+  MacieAccessDeniedError: 'recorded as the scan outcome by the task that met it (scanFailed); never thrown',
+  MacieQuotaExceededError: 'recorded as the scan outcome by the task that met it (scanFailed); never thrown',
+  MacieJobFailedError: 'recorded as the scan outcome by the task that met it (scanFailed); never thrown',
 };
 
 describe('named errors', () => {

@@ -23,6 +23,9 @@ const GOES_ON_PAST_FAILURE: Record<string, { resultPath: string; next: string }>
   MarkFindingNotified: { resultPath: '$.markError', next: 'WhichResponseMode?' },
 };
 
+/** The Macie scan's own branch (an execution NotifyRecipients starts): its failures end it there. */
+const SCAN_BRANCH = ['StartMacieScan', 'CheckMacieScan', 'SummarizeMacieScan', 'RecordScanFailure'];
+
 describe('statemachine/exposure-response.asl.json', () => {
   it('is valid ASL once substituted, checked on a clone (asl-validator changes its input)', () => {
     const result = validate(structuredClone(loadDefinition('us-east-1', '111122223333')));
@@ -89,7 +92,8 @@ describe('statemachine/exposure-response.asl.json', () => {
   it('routes every unhandled Task error to ReportFailure, and ReportFailure to a Fail state', () => {
     const sideChannels = Object.keys(GOES_ON_PAST_FAILURE);
     for (const [name, state] of states.filter(
-      ([n, s]) => s.Type === 'Task' && n !== 'ReportFailure' && !sideChannels.includes(n),
+      ([n, s]) =>
+        s.Type === 'Task' && n !== 'ReportFailure' && !sideChannels.includes(n) && !SCAN_BRANCH.includes(n),
     )) {
       const catchAll = (state.Catch as Array<{ ErrorEquals: string[]; Next: string }>).at(-1);
       expect(catchAll, name).toEqual(
@@ -98,6 +102,26 @@ describe('statemachine/exposure-response.asl.json', () => {
     }
     expect(raw.States.ReportFailure?.Next).toBe('ExecutionFailed');
     expect(raw.States.ExecutionFailed?.Type).toBe('Fail');
+  });
+
+  it('ends a failed Macie scan in RecordScanFailure (the run never fails because of Macie), and that in a Fail state', () => {
+    for (const name of SCAN_BRANCH.filter((n) => n !== 'RecordScanFailure')) {
+      const catches = raw.States[name]?.Catch as Array<{
+        ErrorEquals: string[];
+        ResultPath: string;
+        Next: string;
+      }>;
+      expect(catches.at(-1), name).toEqual({
+        ErrorEquals: ['States.ALL'],
+        ResultPath: '$.error',
+        Next: 'RecordScanFailure',
+      });
+    }
+    expect(raw.States.RecordScanFailure?.Next).toBe('ScanRecorded');
+    expect((raw.States.RecordScanFailure?.Catch as Array<{ Next: string }> | undefined)?.at(-1)?.Next).toBe(
+      'ScanNotRecorded',
+    );
+    expect(raw.States.ScanNotRecorded?.Type).toBe('Fail');
   });
 
   it('goes on past a failed finding or alert, keeping the error, and ends in ReportFailure when one failed', () => {

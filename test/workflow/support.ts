@@ -187,3 +187,13 @@ export function vpceOnlyPolicy(bucket: string) {
     ],
   };
 }
+
+/** The messages that are alerts and notices, without the Macie scan's follow-ups (a branch of its own). */
+export function alertsIn<T extends { readonly subject: string }>(outbox: readonly T[]): T[] {
+  return outbox.filter((m) => !/Sensitive data in exposed|Macie scan of exposed/.test(m.subject));
+}
+
+/** The executions that respond to events, without the Macie scans NotifyRecipients starts beside them. */
+export function responseExecutions<T extends { readonly name: string }>(executions: readonly T[]): T[] {
+  return executions.filter((e) => !e.name.startsWith('macie-'));
+}

@@ -9,9 +9,9 @@
  */
 import type { AwsSecurityFinding, Partition, Resource } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
-import type { ClosedReason, Incident, PublicAccessBlock } from '../contracts.js';
+import type { ClosedReason, Incident, MacieSummary, PublicAccessBlock } from '../contracts.js';
 // The plain-words renderers live with the CLI; the finding and the CLI must say the same thing.
-import { describeMitigation, exposureLabel } from '../describe.js';
+import { describeMacieSummary, describeMitigation, exposureLabel } from '../describe.js';
 import { sha256Hex } from '../hash.js';
 
 /** The finding's `GeneratorId`, and the first segment of every finding `Id` we write. */
@@ -592,12 +592,25 @@ export interface WorkflowNote {
  * characters and scrubbed of links and tokens.
  */
 export function workflowNote(
-  incident: Pick<Incident, 'incidentId'>,
+  incident: Pick<Incident, 'incidentId'> & Partial<Pick<Incident, 'macie'>>,
   text: string,
   updatedBy: string,
 ): WorkflowNote {
+  // The note is the finding's one free text: a scan's result stays in every note written after it.
+  const macie =
+    incident.macie && incident.macie.outcome !== 'pending' ? `\n${macieNoteLine(incident.macie)}` : '';
   return {
-    Text: truncateText(scrubSecrets(`Incident ${incident.incidentId}: ${text}`), ASFF_LIMITS.noteText),
+    Text: truncateText(
+      scrubSecrets(`Incident ${incident.incidentId}: ${text}${macie}`),
+      ASFF_LIMITS.noteText,
+    ),
     UpdatedBy: truncateText(scrubSecrets(updatedBy), ASFF_LIMITS.noteText) || GENERATOR_ID,
   };
+}
+
+/** The line a finding's note gives the Macie scan (one per note: a later scan replaces it). */
+export const MACIE_NOTE_PREFIX = 'Macie: ';
+
+export function macieNoteLine(summary: MacieSummary): string {
+  return `${MACIE_NOTE_PREFIX}${describeMacieSummary(summary)}`;
 }

@@ -12,6 +12,8 @@ import {
   BatchUpdateFindingsCommand,
   type BatchUpdateFindingsCommandOutput,
   type BatchUpdateFindingsRequest,
+  GetFindingsCommand,
+  type GetFindingsCommandOutput,
   type SecurityHubClient,
   type SeverityLabel,
 } from '@aws-sdk/client-securityhub';
@@ -93,12 +95,15 @@ export interface FindingIdentifier {
 
 /** A workflow change: the status, and the note that says why and who. */
 export interface WorkflowUpdate {
-  readonly status: 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
+  /** Leave out to change only the note (and the severity). */
+  readonly status?: 'NEW' | 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED';
   /** Names the decision and the approver; shortened to Security Hub's 512 characters. */
   readonly note: string;
   readonly updatedBy: string;
   /** Sets the customer severity; leave out to keep the provider's. */
   readonly severityLabel?: SeverityLabel;
+  /** Custom fields (the Macie scan's outcome); leave out to keep them. */
+  readonly userDefinedFields?: Record<string, string>;
 }
 
 /**
@@ -106,6 +111,28 @@ export interface WorkflowUpdate {
  * honours `Workflow.Status` at creation only. Throws {@link FindingUpdateError} when Security
  * Hub leaves the finding unprocessed, and {@link SecurityHubNotEnabledError} as above.
  */
+/** The finding's note as it stands (GetFindings by its id), or null when it has none. */
+export async function currentNote(
+  client: SecurityHubClient,
+  finding: FindingIdentifier,
+): Promise<string | null> {
+  let answer: GetFindingsCommandOutput;
+  try {
+    answer = await client.send(
+      new GetFindingsCommand({
+        Filters: {
+          Id: [{ Value: finding.id, Comparison: 'EQUALS' }],
+          ProductArn: [{ Value: finding.productArn, Comparison: 'EQUALS' }],
+        },
+        MaxResults: 1,
+      }),
+    );
+  } catch (error) {
+    throw notEnabledOr(error);
+  }
+  return answer.Findings?.[0]?.Note?.Text ?? null;
+}
+
 export async function updateFindingWorkflow(
   client: SecurityHubClient,
   finding: FindingIdentifier,
@@ -113,12 +140,16 @@ export async function updateFindingWorkflow(
 ): Promise<void> {
   const input: BatchUpdateFindingsRequest = {
     FindingIdentifiers: [{ Id: finding.id, ProductArn: finding.productArn }],
-    Workflow: { Status: update.status },
+    ...(update.status === undefined ? {} : { Workflow: { Status: update.status } }),
     Note: {
-      Text: truncateText(update.note || `Workflow status ${update.status}`, ASFF_LIMITS.noteText),
+      Text: truncateText(
+        update.note || `Workflow status ${update.status ?? 'unchanged'}`,
+        ASFF_LIMITS.noteText,
+      ),
       UpdatedBy: truncateText(update.updatedBy || GENERATOR_ID, ASFF_LIMITS.noteText),
     },
     ...(update.severityLabel === undefined ? {} : { Severity: { Label: update.severityLabel } }),
+    ...(update.userDefinedFields === undefined ? {} : { UserDefinedFields: update.userDefinedFields }),
   };
   let response: BatchUpdateFindingsCommandOutput;
   try {

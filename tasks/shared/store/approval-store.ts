@@ -199,6 +199,25 @@ export class ApprovalStore {
     );
   }
 
+  /** The Macie scan's status in one line, for the page, while the approval is pending. */
+  async setMacie(approvalId: string, text: string): Promise<void> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: approvalKey(approvalId, 'RECORD'),
+          UpdateExpression: 'SET #record.macie = :text',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#record': 'record', '#status': 'status' },
+          ExpressionAttributeValues: { ':text': text.slice(0, 1_000), ':pending': 'PENDING' },
+        }),
+      );
+    } catch (error) {
+      // Decided meanwhile: its page shows the decision, and the scan is on the incident.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   /** Stores the hash of the one-time code just sent to `approver` (while the approval is pending). */
   async setCodeHash(approvalId: string, approver: string, hash: string): Promise<void> {
     await this.#doc.send(

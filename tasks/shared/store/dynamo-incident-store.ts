@@ -17,7 +17,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { type Incident, type IncidentEvent, IncidentEventSchema, IncidentSchema } from '../contracts.js';
+import {
+  type Incident,
+  type IncidentEvent,
+  IncidentEventSchema,
+  IncidentSchema,
+  type MacieSummary,
+  MacieSummarySchema,
+} from '../contracts.js';
 import { ConcurrentUpdateError, IncidentConflictError, LeaseLostError } from '../errors.js';
 import { sha256Hex, stableStringify } from '../hash.js';
 import type {
@@ -41,6 +48,7 @@ import {
 type Item = Record<string, unknown>;
 type Key = { pk: string; sk: string };
 
+const MacieItemSchema = z.looseObject({ summary: MacieSummarySchema });
 const HeadSchema = z.looseObject({
   record: z.record(z.string(), z.unknown()),
   version: z.number().int(),
@@ -397,14 +405,25 @@ export class DynamoIncidentStore implements IncidentStore {
 
   async getIncident(incidentId: string): Promise<Incident | null> {
     for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
-      const item = await this.#get(keys.incidentHead(incidentId));
+      const [item, macie] = await Promise.all([
+        this.#get(keys.incidentHead(incidentId)),
+        this.#get(keys.incidentMacie(incidentId)),
+      ]);
       if (!item) return null;
       const head = HeadSchema.parse(item);
       const parts = head.parts > 0 ? await this.#parts(incidentId, head.generation) : [];
       this.#partsSeen.set(`${incidentId}#${head.version}`, head.parts);
       const record = joinRecord(head.record, parts);
       // A writer replaced the generation while its parts were read: read the new one.
-      if (record) return IncidentSchema.parse({ ...record, version: head.version });
+      if (record) {
+        // The scan's own item is the word on `macie`, whatever copy the head holds.
+        const summary = macie ? MacieItemSchema.parse(macie).summary : undefined;
+        return IncidentSchema.parse({
+          ...record,
+          ...(summary ? { macie: summary } : {}),
+          version: head.version,
+        });
+      }
     }
     throw new ConcurrentUpdateError(`incident ${incidentId} kept changing while it was read`);
   }
@@ -467,6 +486,10 @@ export class DynamoIncidentStore implements IncidentStore {
     const ids = await this.#incidentIds(ref);
     const incidents = await Promise.all(ids.map((id) => this.getIncident(id)));
     return incidents.filter((i): i is Incident => i !== null);
+  }
+
+  async putMacieSummary(incidentId: string, summary: MacieSummary): Promise<void> {
+    await this.#put({ ...keys.incidentMacie(incidentId), summary: MacieSummarySchema.parse(summary) });
   }
 
   async putIncident(incident: Incident): Promise<Incident> {

@@ -40,6 +40,7 @@ interface BucketOf {
 export const keys: {
   incidentHead: (incidentId: string) => { pk: string; sk: string };
   incidentPartPrefix: (generation: number) => string;
+  incidentMacie: (incidentId: string) => { pk: string; sk: string };
   bucket: (ref: BucketOf) => string;
   bucketIncident: (ref: BucketOf, seq: number) => { pk: string; sk: string };
   counter: (ref: BucketOf) => { pk: string; sk: string };
@@ -53,6 +54,7 @@ export const keys: {
 } = {
   incidentHead: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'HEAD' }),
   incidentPartPrefix: (generation: number) => `PART#${String(generation).padStart(8, '0')}#`,
+  incidentMacie: (incidentId: string) => ({ pk: `INCIDENT#${incidentId}`, sk: 'MACIE' }),
   bucket: (ref: BucketOf) => `BUCKET#${ref.accountId}#${ref.bucket}`,
   bucketIncident: (ref: BucketOf, seq: number) => ({
     pk: keys.bucket(ref),

@@ -82,7 +82,7 @@ describe('scope of an object-level exposure', () => {
     expect(job.request).toEqual({
       clientToken: clientTokenOf(INCIDENT, job.scope),
       jobType: 'ONE_TIME',
-      name: `s3-exposure ${BUCKET} ${INCIDENT}`,
+      name: `s3-exposure ${BUCKET} ${INCIDENT} ${clientTokenOf(INCIDENT, job.scope).slice(-8)}`,
       description: `Sensitive data in what incident ${INCIDENT} exposed`,
       s3JobDefinition: {
         bucketDefinitions: [{ accountId: OWNER_ACCOUNT, buckets: [BUCKET] }],

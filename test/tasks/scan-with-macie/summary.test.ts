@@ -22,7 +22,6 @@ import {
 } from '../../../tasks/scan-with-macie/errors.js';
 import { planScan } from '../../../tasks/scan-with-macie/scope.js';
 import {
-  describeMacieSummary,
   failedSummary,
   MAX_AFFECTED_KEYS,
   pendingSummary,
@@ -37,6 +36,7 @@ import {
   type MacieScope,
   MacieSummarySchema,
 } from '../../../tasks/shared/contracts.js';
+import { describeMacieSummary } from '../../../tasks/shared/describe.js';
 import {
   ALL_USERS,
   acl,
