@@ -4,7 +4,7 @@
  */
 
 import type { ApprovalRecord, Incident, ResponderConfig, Severity } from '../shared/contracts.js';
-import { exposureSummary } from '../shared/describe.js';
+import { describeMacieSummary, exposureSummary } from '../shared/describe.js';
 import { sha256Hex, stableStringify } from '../shared/hash.js';
 
 /**
@@ -66,7 +66,8 @@ export function approvalRecord(input: ApprovalRequestInput): ApprovalRecord {
     status: 'PENDING',
     decision: null,
     supersededBy: null,
-    macie: null,
+    // The scan runs beside the request: what it has said so far; it updates the page as it goes.
+    macie: incident.macie ? describeMacieSummary(incident.macie) : null,
     version: 0,
   };
 }

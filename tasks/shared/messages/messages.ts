@@ -10,7 +10,7 @@
  */
 
 import type { ExposureVerdict, Incident, IncidentEvent } from '../contracts.js';
-import { describeMitigation, exposureLabel } from '../describe.js';
+import { describeMacieSummary, describeMitigation, exposureLabel } from '../describe.js';
 import {
   closedWords,
   exposedObjectKeys,
@@ -299,6 +299,13 @@ function securityHubUnavailableLines(problem: string): string[] {
   ];
 }
 
+/** The Macie scan as a request can tell it: it runs beside, so usually not finished yet. */
+function macieStatus(incident: Incident): string {
+  return incident.macie
+    ? describeMacieSummary(incident.macie)
+    : 'no result yet; the page shows the scan as it runs';
+}
+
 /**
  * The request for a decision: the alert itself, headed by the one "Review and decide" link of
  * this approver and the deadline in UTC. No decision can be made from the message: the link
@@ -316,6 +323,7 @@ export function approvalRequest(
     '',
     `Review and decide: ${request.link}`,
     `Deadline: ${deadline}; after it, nothing changes and you are told.`,
+    `Sensitive data scan (Macie): ${macieStatus(incident)}.`,
     '',
     alert.text,
   ];
@@ -353,7 +361,7 @@ function approvalRequestHtml(incident: Incident, link: string, deadline: string,
       incident.proposal?.changes ?? unique(v.mitigations.map(describeMitigation)),
     ),
     htmlList('Blast radius', incident.proposal?.blastRadius ?? []),
-    '<p>Sensitive data scan (Macie): not scanned.</p>',
+    `<p>Sensitive data scan (Macie): ${escapeHtml(macieStatus(incident))}.</p>`,
     `<pre style="white-space:pre-wrap;font-size:12px;color:#444">${escapeHtml(alertText)}</pre>`,
     '</body></html>',
   ].join('\n');
