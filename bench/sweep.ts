@@ -94,12 +94,18 @@ export async function benchSweep(): Promise<void> {
         `concurrency ${environment.deps.config.limits.objectAclConcurrency}); ${first.report.started.length} executions started`,
     );
 
+    // From here on, executions run as started (the Macie scans the responses start among them).
+    const started = held.length;
+    environment.sandbox.onStartExecution((request) => {
+      void environment.runner.start(JSON.parse(request.input), request.name);
+    });
     const start = performance.now();
     for (const request of held) void environment.runner.start(JSON.parse(request.input), request.name);
     await environment.runner.idle();
     const states = environment.runner.executions.reduce((n, e) => n + e.path.length, 0);
+    const scans = environment.runner.executions.length - started;
     console.log(
-      `  the ${held.length} executions it started: ${states} states in all, ${environment.sandbox.outbox.length} alert(s); ` +
+      `  the ${started} executions it started (and the ${scans} Macie scan executions they started): ${states} states in all, ${environment.sandbox.outbox.length} alert(s); ` +
         `${(performance.now() - start).toFixed(0)} ms locally`,
     );
 
