@@ -65,9 +65,14 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-/** The cookie's name for a page served from `origin`: `__Host-csrf` on https, `csrf` on http. */
-export function csrfCookieName(origin: string): string {
-  return isPlainHttp(origin) ? PLAIN_COOKIE : HOST_COOKIE;
+/**
+ * The cookie's name for an approval's page served from `origin`: `__Host-csrf-<approvalId>` on
+ * https, `csrf-<approvalId>` on http. One per approval, so an approver with two requests open
+ * side by side (a storm across buckets) can decide both: one page's cookie never replaces the
+ * other's.
+ */
+export function csrfCookieName(origin: string, approvalId: string): string {
+  return `${isPlainHttp(origin) ? PLAIN_COOKIE : HOST_COOKIE}-${approvalId}`;
 }
 
 /**
@@ -75,10 +80,11 @@ export function csrfCookieName(origin: string): string {
  * none); SameSite=Strict so a post from another site arrives without it; a session cookie,
  * because the link's own expiry already bounds how long it is worth anything.
  */
-export function csrfSetCookie(origin: string, token: string): string {
+export function csrfSetCookie(origin: string, approvalId: string, token: string): string {
+  const name = csrfCookieName(origin, approvalId);
   return isPlainHttp(origin)
-    ? `${PLAIN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`
-    : `${HOST_COOKIE}=${token}; Path=/; Secure; HttpOnly; SameSite=Strict`;
+    ? `${name}=${token}; Path=/; HttpOnly; SameSite=Strict`
+    : `${name}=${token}; Path=/; Secure; HttpOnly; SameSite=Strict`;
 }
 
 /**

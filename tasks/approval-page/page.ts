@@ -372,7 +372,7 @@ function showPage(method: string, link: OpenedLink, deps: ApprovalPageDeps, now:
       intendedUntilMin: utcDateText(bounds.earliest),
       intendedUntilMax: utcDateText(bounds.latest),
     }),
-    cookies: [csrfSetCookie(deps.origin, csrfToken)],
+    cookies: [csrfSetCookie(deps.origin, record.approvalId, csrfToken)],
     referrerPolicy: 'same-origin',
   };
 }
@@ -560,7 +560,7 @@ function checkCsrf(
   deps: ApprovalPageDeps,
   binding: { approvalId: string; recipient: string },
 ): string | null {
-  const cookie = readCookie(request.headers.cookie, csrfCookieName(deps.origin));
+  const cookie = readCookie(request.headers.cookie, csrfCookieName(deps.origin, binding.approvalId));
   if (cookie === null || cookie === '') return 'csrf cookie missing';
   const fields = form.getAll('csrf');
   const field = fields[0];

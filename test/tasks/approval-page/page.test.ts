@@ -169,7 +169,7 @@ function handle(req: PageRequest, origin: string = ORIGIN): Promise<PageResponse
 /** The CSRF token a GET set as a cookie, checked to be the one in the form as well. */
 function tokenOf(response: PageResponse): string {
   const cookie = response.cookies[0] ?? '';
-  const token = /^(?:__Host-)?csrf=([^;]+);/.exec(cookie)?.[1];
+  const token = /^(?:__Host-)?csrf-[0-9a-f]{32}=([^;]+);/.exec(cookie)?.[1];
   if (token === undefined) throw new Error(`no CSRF cookie in ${JSON.stringify(response.cookies)}`);
   expect(response.body).toContain(`<input type="hidden" name="csrf" value="${token}">`);
   return token;
@@ -195,7 +195,9 @@ function decisionPost(
   fields: Record<string, string>,
   overrides: Partial<PageRequest> & { cookieName?: string; origin?: string } = {},
 ): PageRequest {
-  const { cookieName = '__Host-csrf', origin = ORIGIN, ...rest } = overrides;
+  // The cookie is the approval's own: the one the path names.
+  const approvalId = /^\/a\/([0-9a-f]{32})/.exec(overrides.path ?? '')?.[1] ?? ID;
+  const { cookieName = `__Host-csrf-${approvalId}`, origin = ORIGIN, ...rest } = overrides;
   return request({
     method: 'POST',
     headers: {
@@ -218,7 +220,7 @@ function headersWith(
     'user-agent': USER_AGENT,
     'content-type': 'application/x-www-form-urlencoded',
     origin: ORIGIN,
-    cookie: `__Host-csrf=${token}`,
+    cookie: `__Host-csrf-${ID}=${token}`,
     ...changes,
   };
 }
@@ -237,7 +239,9 @@ describe('GET /a/<id>', () => {
     expect(response.body).toContain(`action="/a/${ID}?r=alice%40example.com&amp;exp=${EXP}&amp;sig=${SIG}"`);
     expect(response.cookies).toHaveLength(1);
     expect(response.cookies[0]).toMatch(
-      /^__Host-csrf=c1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; Path=\/; Secure; HttpOnly; SameSite=Strict$/,
+      new RegExp(
+        `^__Host-csrf-${ID}=c1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+; Path=/; Secure; HttpOnly; SameSite=Strict$`,
+      ),
     );
     tokenOf(response);
   });
@@ -278,8 +282,17 @@ describe('GET /a/<id>', () => {
   it('uses a cookie without the __Host- prefix and Secure on the local http server', async () => {
     const response = await handle(request(), LOCAL_ORIGIN);
     expect(response.cookies).toEqual([
-      expect.stringMatching(/^csrf=[^;]+; Path=\/; HttpOnly; SameSite=Strict$/),
+      expect.stringMatching(new RegExp(`^csrf-${ID}=[^;]+; Path=/; HttpOnly; SameSite=Strict$`)),
     ]);
+  });
+
+  it('names the cookie after the approval, so two requests open side by side keep their own', async () => {
+    const first = await handle(request());
+    const second = await handle(
+      request({ path: `/a/${HIGH_RISK_ID}`, query: linkQuery(ALICE, 'v1.k1.high-risk-signature') }),
+    );
+    expect(first.cookies[0]).toMatch(new RegExp(`^__Host-csrf-${ID}=`));
+    expect(second.cookies[0]).toMatch(new RegExp(`^__Host-csrf-${HIGH_RISK_ID}=`));
   });
 
   it('shows a decided request read-only, naming who decided, when and why, without a form or cookie', async () => {
@@ -740,7 +753,7 @@ describe('POST /a/<id>', () => {
   it('works on the local http server with its own origin and cookie name', async () => {
     const token = await openPage({ origin: LOCAL_ORIGIN });
     const response = await handle(
-      decisionPost(token, { decision: 'APPROVED' }, { cookieName: 'csrf', origin: LOCAL_ORIGIN }),
+      decisionPost(token, { decision: 'APPROVED' }, { cookieName: `csrf-${ID}`, origin: LOCAL_ORIGIN }),
       LOCAL_ORIGIN,
     );
     expect(response.status).toBe(303);
