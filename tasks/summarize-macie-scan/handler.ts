@@ -16,7 +16,7 @@ import {
 import { estimateScan } from '../scan-with-macie/scope.js';
 import { summarizeScan } from '../scan-with-macie/summary.js';
 import type { Incident, MacieSummary, WorkflowState } from '../shared/contracts.js';
-import { WorkflowStateSchema } from '../shared/contracts.js';
+import { MacieErrorNameSchema, WorkflowStateSchema } from '../shared/contracts.js';
 import { describeMacieSummary } from '../shared/describe.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { consoleLinks } from '../shared/findings/finding.js';
@@ -172,7 +172,7 @@ export const summarizeMacieScan = defineTask(
     }
     const listed = await listScope(deps, scan, scope).catch(() => null);
     const estimate = listed ? estimateScan(scope, listed) : null;
-    const summary = summarizeScan({
+    const summarized = summarizeScan({
       scope,
       job: {
         jobId,
@@ -187,6 +187,12 @@ export const summarizeMacieScan = defineTask(
         ? { objects: estimate.objects, bytes: estimate.bytes, bytesSource: 'estimate' }
         : { objects: null, bytes: null, bytesSource: null },
     });
+    // A named failure met on the way (PAUSED: the monthly quota) is recorded with the summary.
+    const metOnTheWay = MacieErrorNameSchema.safeParse(scan.error);
+    const summary: MacieSummary =
+      metOnTheWay.success && summarized.error === null
+        ? { ...summarized, error: metOnTheWay.data }
+        : summarized;
     await recordSummary(deps, scan, summary);
     const incident = await requireIncident(deps.store, scan.incidentId, 'SummarizeMacieScan');
     const contained = state.config.macie.containOnSensitiveData
