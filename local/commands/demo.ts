@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
-import { exposureSummary } from '../../tasks/shared/describe.js';
+import type { Incident } from '../../tasks/shared/contracts.js';
+import { describeMacieSummary, exposureSummary } from '../../tasks/shared/describe.js';
 import type { Decision } from '../approval/decider.js';
 import { defaultConfig, defaultWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
 import { projectPath } from '../paths.js';
 import { rollbackIncident } from '../rollback/rollback.js';
-import { simulate } from '../simulate.js';
+import type { OutboxEntry } from '../sandbox/operations.js';
+import { type SimulationRun, simulate } from '../simulate.js';
 
 type Event = {
   detail: { eventID: string; eventTime: string; requestParameters: Record<string, unknown> };
@@ -77,6 +80,8 @@ interface Chapter {
   readonly events: () => Event[];
   /** Mode approve for this chapter, and who answers: through the emailed link, over HTTP. */
   readonly approval?: { readonly decision: Extract<Decision, 'approve' | 'reject'>; readonly reason: string };
+  /** Tell what the Macie scan the response started found (its path, scope and summary). */
+  readonly scan?: boolean;
 }
 
 /** CreateBucket of `bucket` with a public canned ACL, as a new call. */
@@ -85,6 +90,19 @@ function publicNewBucket(bucket: string, acl: string): Event {
     e.detail.requestParameters.bucketName = bucket;
     e.detail.requestParameters.Host = `${bucket}.s3.amazonaws.com`;
     e.detail.requestParameters['x-amz-acl'] = acl;
+  });
+}
+
+/** PutObjectAcl granting AllUsers READ on `bucket`/`key` (the sample data event, retargeted). */
+function publicObjectAcl(bucket: string, key: string): Event {
+  return variant('put-object-acl-grant-header', (e) => {
+    e.detail.requestParameters.bucketName = bucket;
+    e.detail.requestParameters.key = key;
+    e.detail.requestParameters.Host = `${bucket}.s3.amazonaws.com`;
+    (e.detail as Record<string, unknown>).resources = [
+      { type: 'AWS::S3::Object', ARN: `arn:aws:s3:::${bucket}/${key}` },
+      { accountId: '111122223333', type: 'AWS::S3::Bucket', ARN: `arn:aws:s3:::${bucket}` },
+    ];
   });
 }
 
@@ -151,7 +169,54 @@ const CHAPTERS: readonly Chapter[] = [
     events: () => [publicNewBucket('acme-press-kit', 'public-read')],
     approval: { decision: 'reject', reason: 'the press kit is meant to be public' },
   },
+  {
+    title: 'An exposed export holds card numbers: the Macie scan',
+    intro:
+      'A PutObjectAcl grants AllUsers READ on acme-crm-exports/exports/customers-2026-11.csv, a CRM export holding (test) card numbers. Beside the alert, Macie scans what became public: that object alone.',
+    events: () => [publicObjectAcl('acme-crm-exports', 'exports/customers-2026-11.csv')],
+    scan: true,
+  },
 ];
+
+/**
+ * The Macie scan of `incident`: the execution the response started for it (`macie-…`), what it
+ * scanned and found (incident.macie, in one line: types and counts, never a value), and what
+ * that did to the finding and who was told.
+ */
+function describeScan(
+  run: SimulationRun,
+  incident: Incident,
+  finding: AwsSecurityFinding | null,
+  messages: readonly OutboxEntry[],
+  write: (text: string) => void,
+): void {
+  const scan = run.environment.runner.executions.find(
+    (e) =>
+      e.name.startsWith('macie-') &&
+      (e.input as { macieScan?: { incidentId?: string } } | null)?.macieScan?.incidentId ===
+        incident.incidentId,
+  );
+  if (scan) write(`   Macie scan, an execution of its own: ${scan.path.join(' -> ')}\n`);
+  const summary = incident.macie;
+  if (!summary) {
+    write('   no Macie scan recorded on the incident\n');
+    return;
+  }
+  const objects = Object.keys(run.result.world.buckets[incident.bucket]?.objects ?? {}).length;
+  if (summary.scope)
+    write(
+      `   scope: ${summary.scope.why} (${summary.objectsScanned ?? '?'} of the bucket's ${objects} objects)\n`,
+    );
+  write(`   incident.macie: ${describeMacieSummary(summary)}\n`);
+  const label = finding?.Severity?.Label;
+  const noted = finding?.Note?.Text?.includes(describeMacieSummary(summary))
+    ? ', the Macie line in its note'
+    : '';
+  if (label && label !== incident.verdict.severity)
+    write(`   the finding's severity raised from ${incident.verdict.severity} to ${label}${noted}\n`);
+  const followUp = messages.find((m) => m.subject.includes('Sensitive data'));
+  if (followUp) write(`   a follow-up went to ${followUp.to}: what was found and where, never the values\n`);
+}
 
 function endStates(paths: readonly string[][]): string {
   const counts = new Map<string, number>();
@@ -249,6 +314,7 @@ export async function runDemo(
         write(`   ${redactApprovalSecrets(entry.what)}\n`);
       for (const change of incident.remediation?.plan ?? []) write(`   changed: ${change}\n`);
       if (incident.remediation) write(`   backup first: ${incident.remediation.backup.location}\n`);
+      if (chapter.scan) describeScan(run, incident, finding, run.result.outbox.slice(sent), write);
     }
     const outbox = run.result.outbox.slice(sent);
     sent = run.result.outbox.length;
