@@ -1,0 +1,281 @@
+/**
+ * The responder in one stack (no nested stacks): the incident table, the evidence bucket, the
+ * secrets, one function per Task state of the ASL plus the approval page, the sweep and the
+ * email feedback, the state machine, and the EventBridge rule that starts it.
+ *
+ * The state machine names its functions, and three functions start executions of it
+ * (STATE_MACHINE_ARN, `states:StartExecution`): with the machine's own ARN that is a
+ * CloudFormation cycle. The machine therefore gets a fixed name, and its ARN is built from that
+ * name (`Stack.formatArn`) for the functions' environment and roles.
+ */
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { parseConfig } from '../tasks/shared/config.js';
+import type { ResponderConfig, ResponderConfigInput } from '../tasks/shared/contracts.js';
+import { functionTaskStates, kebabCase, readDefinition } from './asl.js';
+import { ApprovalEndpoint } from './constructs/approval-endpoint.js';
+import { EvidenceBucket } from './constructs/evidence-bucket.js';
+import { ExposureIntake } from './constructs/exposure-intake.js';
+import { ExposureWorkflow } from './constructs/exposure-workflow.js';
+import { IncidentTable } from './constructs/incident-table.js';
+import { ResponderFunction, type ScopeResources, standardScopes } from './constructs/responder-function.js';
+import { keyRingSetupCommand, ResponderSecrets } from './constructs/responder-secrets.js';
+import { type FunctionSpec, SERVICE_FUNCTIONS, TASK_FUNCTIONS } from './functions.js';
+import type { SdkCall } from './iam-actions.js';
+
+/** Where RemediateExposure writes backups in the evidence bucket (`tasks/remediate-exposure/backup.ts`). */
+const BACKUP_PREFIX = 'backups/';
+
+/** The state machine's name unless the props give one (the local runner uses the same). */
+export const DEFAULT_STATE_MACHINE_NAME = 's3-exposure-response';
+
+/**
+ * Lambda allows 4 KB of environment per function; the configuration travels in RESPONDER_CONFIG,
+ * so a larger one must wait for the SSM parameter form (RESPONDER_CONFIG_PARAMETER).
+ */
+const MAX_CONFIG_BYTES = 3_000;
+
+export interface ResponderStackProps extends StackProps {
+  /**
+   * The responder's configuration (recipients, approvers, response modes, approval TTL, Macie,
+   * exceptions, chat channels, the accounts covered), validated at synth with the same schema
+   * the functions use. The approval wait's TimeoutSeconds comes from `timings.approvalTtlSeconds`.
+   */
+  readonly config: ResponderConfigInput;
+  /**
+   * The state machine's name, fixed so the functions can be given its ARN without a cycle.
+   * @default 's3-exposure-response'
+   */
+  readonly stateMachineName?: string;
+  /**
+   * How long the functions' and the state machine's logs are kept.
+   * @default one year
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * The chat channels' webhook URLs: an existing Secrets Manager secret, given by its complete
+   * ARN. Without it, a secret is created (empty) when the configuration names chat channels.
+   * @default created when `config.chat.channels` is not empty, otherwise none
+   */
+  readonly chatWebhooksSecretArn?: string;
+  /**
+   * The URL approvers reach the approval page at, when a custom domain stands in front of it.
+   * @default the page's Lambda function URL
+   */
+  readonly approvalBaseUrl?: string;
+  /**
+   * Reserved concurrency of the approval page (a public URL). Opt-in: an account with few
+   * functions may not reserve below its unreserved minimum.
+   * @default none
+   */
+  readonly approvalPageReservedConcurrency?: number;
+}
+
+export class ResponderStack extends Stack {
+  readonly config: ResponderConfig;
+  readonly table: IncidentTable;
+  readonly evidence: EvidenceBucket;
+  readonly secrets: ResponderSecrets;
+  readonly approval: ApprovalEndpoint;
+  readonly workflow: ExposureWorkflow;
+  readonly intake: ExposureIntake;
+  /** Every responder function: the Task states' by state name, then ApprovalPage, Sweep, EmailFeedback. */
+  readonly functions: ReadonlyMap<string, ResponderFunction>;
+
+  constructor(scope: Construct, id: string, props: ResponderStackProps) {
+    super(scope, id, props);
+    this.config = parseConfig(props.config);
+    const configJson = JSON.stringify(this.config);
+    if (Buffer.byteLength(configJson) > MAX_CONFIG_BYTES) {
+      throw new Error(
+        `the configuration is ${Buffer.byteLength(configJson)} bytes as JSON; RESPONDER_CONFIG holds at most ${MAX_CONFIG_BYTES}`,
+      );
+    }
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const stateMachineName = props.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME;
+    const stateMachineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const executionsArn = this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    const logKey = new kms.Key(this, 'LogKey', {
+      description: 'S3 Exposure Responder: encrypts the functions and state machine logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    logKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogsOfThisAccount',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+
+    this.table = new IncidentTable(this, 'Incidents');
+    this.evidence = new EvidenceBucket(this, 'Evidence');
+    const chatWebhooks =
+      props.chatWebhooksSecretArn !== undefined
+        ? { existingSecretArn: props.chatWebhooksSecretArn }
+        : this.config.chat.channels.length > 0
+          ? ({ create: true } as const)
+          : undefined;
+    this.secrets = new ResponderSecrets(this, 'Secrets', chatWebhooks ? { chatWebhooks } : {});
+
+    const sharedScopes = {
+      ...standardScopes(this),
+      table: { resources: [this.table.table.tableArn] },
+      evidenceObject: {
+        resources: [this.evidence.bucket.arnForObjects(`${BACKUP_PREFIX}*`)],
+        wildcardReason:
+          'Each backup is a new object under backups/<bucket>/<incident>/ of the evidence bucket, named when it is written; only that prefix of that bucket.',
+      },
+      stateMachine: { resources: [stateMachineArn] },
+      executions: {
+        resources: [executionsArn],
+        wildcardReason:
+          "An execution's name is made when it starts (events, the sweep, handovers), and a lease names its holder: only executions of this state machine.",
+      },
+      sesIdentities: {
+        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+        conditions: { StringEquals: { 'ses:FromAddress': this.config.sender } },
+        wildcardReason:
+          "SES authorizes SendEmail on the sending identity (the address, or its domain) and, while the account is in the SES sandbox, on each recipient's identity; the ses:FromAddress condition allows only the configured sender.",
+      },
+    };
+    const scopesWith = (secrets: readonly string[]): ScopeResources => ({
+      ...sharedScopes,
+      secrets: secrets.length > 0 ? { resources: [...secrets] } : undefined,
+    });
+
+    const keysSecret = this.secrets.approvalKeys.secretArn;
+    this.approval = new ApprovalEndpoint(this, 'Approval', {
+      environment: { TABLE_NAME: this.table.table.tableName, APPROVAL_KEYS_SECRET: keysSecret },
+      scopes: scopesWith([keysSecret]),
+      extraCalls: ['secretsmanager:GetSecretValue'],
+      ...(props.approvalBaseUrl === undefined ? {} : { baseUrl: props.approvalBaseUrl }),
+      ...(props.approvalPageReservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrency: props.approvalPageReservedConcurrency }),
+      logRetention,
+      logKey,
+    });
+
+    /** The environment and grants of a function that reads the configuration. */
+    const runtimeFunction = (
+      id: string,
+      folder: string,
+      spec: FunctionSpec,
+      timeout: Duration,
+      description: string,
+    ): ResponderFunction => {
+      const secrets: string[] = [];
+      const environment: Record<string, string> = {
+        TABLE_NAME: this.table.table.tableName,
+        RESPONDER_CONFIG: configJson,
+        EVIDENCE_BUCKET: this.evidence.bucket.bucketName,
+      };
+      if (spec.calls.includes('sfn:StartExecution')) environment.STATE_MACHINE_ARN = stateMachineArn;
+      if (spec.signsLinks) {
+        environment.APPROVAL_BASE_URL = this.approval.baseUrl;
+        environment.APPROVAL_KEYS_SECRET = keysSecret;
+        secrets.push(keysSecret);
+      }
+      const chat = this.secrets.chatWebhooks;
+      if (spec.postsToChat && chat) {
+        environment.CHAT_WEBHOOKS_SECRET = chat.secretArn;
+        secrets.push(chat.secretArn);
+      }
+      const calls: SdkCall[] = [...spec.calls];
+      if (secrets.length > 0) calls.push('secretsmanager:GetSecretValue');
+      return new ResponderFunction(this, id, {
+        folder,
+        description,
+        timeout,
+        calls,
+        scopes: scopesWith(secrets),
+        environment,
+        logRetention,
+        logKey,
+        ...(spec.memoryMiB === undefined ? {} : { memoryMiB: spec.memoryMiB }),
+      });
+    };
+
+    const functions = new Map<string, ResponderFunction>();
+    const { definition } = readDefinition();
+    for (const task of functionTaskStates(definition)) {
+      const spec = TASK_FUNCTIONS[task.state];
+      if (!spec) throw new Error(`infra/functions.ts lists no calls for the ASL Task state ${task.state}`);
+      // An invocation has the state's TimeoutSeconds, as the local runner gives it; the approval
+      // request's state waits for the decision, but its invocation only sends the request.
+      const timeout = Duration.seconds(task.waitsForToken ? 60 : task.timeoutSeconds);
+      functions.set(
+        task.state,
+        runtimeFunction(
+          `${task.state}Task`,
+          kebabCase(task.state),
+          spec,
+          timeout,
+          `Task state ${task.state}`,
+        ),
+      );
+    }
+    const unused = Object.keys(TASK_FUNCTIONS).filter((state) => !functions.has(state));
+    if (unused.length > 0)
+      throw new Error(`infra/functions.ts lists states the ASL does not have: ${unused.join(', ')}`);
+
+    functions.set('ApprovalPage', this.approval.page);
+    for (const name of ['Sweep', 'EmailFeedback'] as const) {
+      const spec = SERVICE_FUNCTIONS[name];
+      functions.set(
+        name,
+        runtimeFunction(name, spec.folder, spec, Duration.seconds(spec.timeoutSeconds), spec.description),
+      );
+    }
+    this.functions = functions;
+
+    const taskFunctions = new Map<string, lambda.IFunction>();
+    for (const task of functionTaskStates(definition)) {
+      const fn = functions.get(task.state);
+      if (fn) taskFunctions.set(task.state, fn.function);
+    }
+    this.workflow = new ExposureWorkflow(this, 'Workflow', {
+      definition,
+      stateMachineName,
+      functions: taskFunctions,
+      approvalTtlSeconds: this.config.timings.approvalTtlSeconds,
+      logRetention,
+      logKey,
+    });
+    this.intake = new ExposureIntake(this, 'Intake', { stateMachine: this.workflow.stateMachine });
+
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'IncidentTableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'EvidenceBucketName', { value: this.evidence.bucket.bucketName });
+    new CfnOutput(this, 'ApprovalPageUrl', { value: this.approval.baseUrl });
+    new CfnOutput(this, 'ApprovalKeysSecretArn', { value: keysSecret });
+    new CfnOutput(this, 'ApprovalKeysSetup', {
+      description:
+        'Run once after the first deployment: writes the approval key ring in the shape the functions read',
+      value: keyRingSetupCommand(keysSecret),
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.intake.deadLetterQueue.queueUrl });
+  }
+}
