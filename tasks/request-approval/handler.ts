@@ -7,6 +7,11 @@ import { postApprovalStatus } from '../shared/approval/chat-status.js';
 import { chatRecipient, signApprovalLink } from '../shared/approval/links.js';
 import { codeHash, newOneTimeCode } from '../shared/approval/one-time-code.js';
 import {
+  containsSensitiveData,
+  decideAsTheSystem,
+  SYSTEM_APPROVER,
+} from '../shared/approval/system-decision.js';
+import {
   type ApprovalRecord,
   type Incident,
   type WorkflowState,
@@ -198,6 +203,23 @@ export const requestApproval = defineTask(
         now,
       });
       await approvals.create(record, taskToken, round, now);
+    }
+    // The scan may have found sensitive data before this request existed: with
+    // containOnSensitiveData that decides at once, as it would have had the request been waiting.
+    if (containsSensitiveData(state.config.macie.containOnSensitiveData, incident.macie) && incident.macie) {
+      const answer = await decideAsTheSystem(approvals, record.approvalId, incident.macie, now);
+      if (answer.outcome === 'decided') {
+        await answerSettled(deps, answer.record, taskToken);
+        await approvals.deleteToken(record.approvalId);
+        await deps.store.putIncident(
+          withHistory(
+            incident,
+            now,
+            `approval ${record.approvalId} decided by the system: ${SYSTEM_APPROVER}`,
+          ),
+        );
+        return {};
+      }
     }
     // The bucket stays this execution's for the whole wait, and a little after.
     await deps.store.pendingEvents(

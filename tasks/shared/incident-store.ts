@@ -106,6 +106,8 @@ export interface IncidentStore {
    * owner's versioned writes of the incident (a lost race there would repeat the owner's work).
    */
   putMacieSummary(incidentId: string, summary: MacieSummary): Promise<void>;
+  /** The Macie scan's summary of an incident as recorded now, or null (one read). */
+  getMacieSummary(incidentId: string): Promise<MacieSummary | null>;
   /** Incidents, oldest first; of one bucket when `ref` is given. */
   listIncidents(ref?: BucketRef): Promise<Incident[]>;
   /** The exception registry as stored: entries are validated by the reader, so a malformed one is reported. */

@@ -15,6 +15,7 @@ import {
 } from '../scan-with-macie/branch.js';
 import { estimateScan } from '../scan-with-macie/scope.js';
 import { summarizeScan } from '../scan-with-macie/summary.js';
+import { decideAsTheSystem } from '../shared/approval/system-decision.js';
 import type { Incident, MacieSummary, WorkflowState } from '../shared/contracts.js';
 import { MacieErrorNameSchema, WorkflowStateSchema } from '../shared/contracts.js';
 import { describeMacieSummary } from '../shared/describe.js';
@@ -70,20 +71,7 @@ async function containAsTheSystem(
   const pending = await approvals.pendingFor(incident);
   if (pending?.incidentId !== incident.incidentId) return null;
   const now = deps.clock.now();
-  const answer = await approvals.decide(
-    pending.approvalId,
-    {
-      decision: 'APPROVED',
-      approver: 'system: Amazon Macie found sensitive data',
-      by: 'system',
-      at: now.toISOString(),
-      sourceIp: null,
-      userAgent: null,
-      reason: describeMacieSummary(summary).slice(0, 1_000),
-      intendedUntil: null,
-    },
-    now,
-  );
+  const answer = await decideAsTheSystem(approvals, pending.approvalId, summary, now);
   if (answer.outcome !== 'decided') return null;
   try {
     await deliverDecision({ approvals, sfn: deps.clients.sfn, clock: deps.clock }, answer.record);

@@ -9,7 +9,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { decideByLink } from '../../local/approval/decide.js';
 import { runSimulateCommand } from '../../local/commands/simulate.js';
 import { LocalEnvironment } from '../../local/environment.js';
@@ -799,6 +799,36 @@ describe('sensitive data found during a pending approval', () => {
     expect(followUp?.text).toContain(`The pending approval ${approvalId} was approved by the system`);
   });
 
+  it('with it, and the scan done before the request exists: the request is decided by the system at once', async () => {
+    // The request waits until the scan has recorded what it found, as a slow SES or a fast
+    // Macie could make it in AWS.
+    const request = new Hold('RequestApproval');
+    const summarize = new Hold('SummarizeMacieScan');
+    const environment = await openEnvironment({
+      holds: [request, summarize],
+      config: configWith('approve', { containOnSensitiveData: true }),
+    });
+    const execution = deliver(environment, putPolicy());
+    await request.reached;
+    summarize.release();
+    await summarize.done;
+    expect((await incidentOf(environment)).macie?.outcome).toBe('found');
+    request.release();
+
+    const record = await execution;
+    await environment.runner.idle();
+    expect(record.status).toBe('SUCCEEDED');
+    expect(record.path).toEqual(expect.arrayContaining(['RequestApproval', 'RemediateExposure']));
+    const incident = await incidentOf(environment);
+    expect(incident).toMatchObject({
+      closedReason: 'REMEDIATED',
+      decision: { decision: 'APPROVED', by: expect.stringMatching(/^system: Amazon Macie/) },
+    });
+    // Nobody was asked: no request went out, and the wait was answered by the task itself.
+    expect(environment.sandbox.outbox.filter((m) => m.subject.startsWith('Decision needed'))).toEqual([]);
+    expect(environment.taskTokens.waiting()).toEqual([]);
+  });
+
   it('without it: the approval stays pending for a person, and nothing changes', async () => {
     const { environment, approvalId } = await pendingApprovalThenScan(false);
 
@@ -837,6 +867,50 @@ describe('what the scan tells the finding and the recipients', () => {
     // The card number itself appears nowhere the responder writes.
     expect(JSON.stringify({ incident: execution?.incident, finding, outbox: result.outbox })).not.toContain(
       CARD,
+    );
+  });
+
+  it('a workflow note written after the scan (MarkFindingNotified, from an incident read before it ended) keeps the Macie line', async () => {
+    // MarkFindingNotified reads the incident, then the scan ends and writes its result, then
+    // MarkFindingNotified writes its note: the order in which a note could lose the scan's line.
+    let scanEnded: () => void = () => {};
+    const ended = new Promise<void>((resolve) => {
+      scanEnded = resolve;
+    });
+    const environment = await openEnvironment({
+      handlers: {
+        MarkFindingNotified: (payload, deps) => {
+          const store = new Proxy(deps.store, {
+            get(target, property) {
+              if (property === 'getIncident') {
+                return async (id: string) => {
+                  const incident = await target.getIncident(id);
+                  await ended;
+                  return incident;
+                };
+              }
+              const value = Reflect.get(target, property, target);
+              return typeof value === 'function' ? value.bind(target) : value;
+            },
+          });
+          return real('MarkFindingNotified')(payload, { ...deps, store });
+        },
+      },
+    });
+    const execution = deliver(environment, putObjectAcl('exports/customers.csv'));
+    await vi.waitFor(() => {
+      const done = scanExecutions(environment.runner.executions).find((e) => e.status === 'SUCCEEDED');
+      if (!done) throw new Error('scan not done yet');
+    });
+    scanEnded();
+    await execution;
+    await environment.runner.idle();
+
+    const incident = await incidentOf(environment);
+    const finding = environment.sandbox.world.securityHubFindings.find((f) => f.Id === incident.findingId);
+    expect(finding?.Workflow).toEqual({ Status: 'NOTIFIED' });
+    expect((finding?.Note as { Text?: string } | undefined)?.Text).toContain(
+      '\nMacie: Macie found CREDIT_CARD_NUMBER',
     );
   });
 

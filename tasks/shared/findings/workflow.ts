@@ -1,6 +1,7 @@
 /** The finding calls every task makes the same way, with the deployment's partition and Region. */
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { Incident, MacieSummary, Severity } from '../contracts.js';
+import type { IncidentStore } from '../incident-store.js';
 import type { TaskDeps } from '../task-deps.js';
 import {
   buildExposureFinding,
@@ -56,15 +57,20 @@ export async function recordScanOnFinding(
   });
 }
 
-/** Sets the finding's Workflow.Status with a note (only BatchUpdateFindings may change either). */
+/**
+ * Sets the finding's Workflow.Status with a note (only BatchUpdateFindings may change either).
+ * The note keeps the Macie scan's line: the scan runs beside, so its summary is read again here
+ * rather than trusted from an incident read before the scan ended.
+ */
 export async function setFindingWorkflow(
-  deps: FindingDeps,
+  deps: FindingDeps & { readonly store?: Pick<IncidentStore, 'getMacieSummary'> },
   incident: Incident,
   findingId: string,
   status: 'NOTIFIED' | 'RESOLVED' | 'SUPPRESSED',
   text: string,
 ): Promise<void> {
-  const note = workflowNote(incident, text, GENERATOR_ID);
+  const macie = (await deps.store?.getMacieSummary(incident.incidentId)) ?? incident.macie;
+  const note = workflowNote({ ...incident, macie }, text, GENERATOR_ID);
   await updateFindingWorkflow(
     deps.clients.securityHub,
     { id: findingId, productArn: productArnFor(deps.partition, deps.region, incident.accountId) },

@@ -492,6 +492,11 @@ export class DynamoIncidentStore implements IncidentStore {
     await this.#put({ ...keys.incidentMacie(incidentId), summary: MacieSummarySchema.parse(summary) });
   }
 
+  async getMacieSummary(incidentId: string): Promise<MacieSummary | null> {
+    const item = await this.#get(keys.incidentMacie(incidentId));
+    return item ? MacieItemSchema.parse(item).summary : null;
+  }
+
   async putIncident(incident: Incident): Promise<Incident> {
     const checked = IncidentSchema.parse(incident);
     const { version: stored, ...record } = checked;
