@@ -4,18 +4,11 @@
  * whole part is optional, so a world file without it still loads; it appears once a job runs.
  */
 import { z } from 'zod';
+import { type MacieJobStatus, MacieJobStatusSchema } from '../../tasks/shared/contracts.js';
 
-/** Macie's job statuses (JobStatus), as DescribeClassificationJob reports them. */
-export const MACIE_JOB_STATUSES = [
-  'RUNNING',
-  'PAUSED',
-  'USER_PAUSED',
-  'IDLE',
-  'CANCELLED',
-  'COMPLETE',
-] as const;
-/** One of {@link MACIE_JOB_STATUSES}. */
-export type MacieJobStatus = (typeof MACIE_JOB_STATUSES)[number];
+/** Macie's job statuses (JobStatus), as DescribeClassificationJob reports them: Macie's own list. */
+export const MACIE_JOB_STATUSES = MacieJobStatusSchema.options;
+export type { MacieJobStatus };
 
 /** Macie's managedDataIdentifierSelector values. */
 export const MANAGED_DATA_IDENTIFIER_SELECTORS = [

@@ -3,32 +3,19 @@
  * let the approval expire quietly: the operators hear of it at once, and when no approver is left
  * who can be reached, the wait ends in ApprovalUndeliverableError and the run reports the failure.
  */
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decideByLink, latestApprovalLink } from '../../local/approval/decide.js';
-import { defaultConfig } from '../../local/defaults.js';
-import { LocalEnvironment } from '../../local/environment.js';
+import type { LocalEnvironment } from '../../local/environment.js';
 import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
-import type { ResponderConfig } from '../../tasks/shared/contracts.js';
-import { sampleEvent, tempStateDir, world } from './support.js';
+import { approveEnvironment, sampleEvent } from './support.js';
 
 const BOUNCE = 'bounce@simulator.amazonses.com';
 
-async function environmentWithApprovers(approvers: string[]): Promise<LocalEnvironment> {
-  const config: ResponderConfig = {
-    ...defaultConfig(),
-    modes: { default: 'approve', bySeverity: {}, byBucket: {} },
-    approval: {
-      ...defaultConfig().approval,
-      approvers: { default: approvers, bySeverity: {}, byBucket: {} },
-    },
-  };
-  const environment = await LocalEnvironment.open({ stateDir: await tempStateDir(), world: world(), config });
-  onTestFinished(async () => {
-    for (const { token } of environment.taskTokens.waiting()) environment.taskTokens.expire(token);
-    await environment.runner.idle();
-    await environment.close();
-  });
-  return environment;
+function environmentWithApprovers(approvers: string[]): Promise<LocalEnvironment> {
+  return approveEnvironment((config) => ({
+    ...config,
+    approval: { ...config.approval, approvers: { default: approvers, bySeverity: {}, byBucket: {} } },
+  }));
 }
 
 function start(environment: LocalEnvironment) {

@@ -12,6 +12,7 @@ import type { ExecutionRecord } from '../../local/runner.js';
 import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
 import type { World } from '../../local/sandbox/world.js';
 import { type SimulateOptions, simulate } from '../../local/simulate.js';
+import type { ResponderConfig } from '../../tasks/shared/contracts.js';
 
 export type SampleEvent = {
   detail: {
@@ -122,8 +123,10 @@ export const PATHS = {
  * A fresh state folder in mode approve for every bucket; closed when the test ends, after any
  * approval still waiting is let expire (a failed expectation must not leave a run waiting a day).
  */
-export async function approveEnvironment(): Promise<LocalEnvironment> {
-  const config = { ...defaultConfig(), modes: { default: 'approve' as const, bySeverity: {}, byBucket: {} } };
+export async function approveEnvironment(
+  change: (config: ResponderConfig) => ResponderConfig = (config) => config,
+): Promise<LocalEnvironment> {
+  const config = change({ ...defaultConfig(), modes: { default: 'approve', bySeverity: {}, byBucket: {} } });
   const environment = await LocalEnvironment.open({ stateDir: await tempStateDir(), world: world(), config });
   onTestFinished(async () => {
     for (const { token } of environment.taskTokens.waiting()) environment.taskTokens.expire(token);
