@@ -273,7 +273,7 @@ export class ResponderStack extends Stack {
     new CfnOutput(this, 'ApprovalKeysSecretArn', { value: keysSecret });
     new CfnOutput(this, 'ApprovalKeysSetup', {
       description:
-        'Run once after the first deployment: writes the approval key ring in the shape the functions read',
+        'Optional: writes the approval key ring as a ring (current and previous keys), the form a rotation keeps; the generated single key works as it is',
       value: keyRingSetupCommand(keysSecret),
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.intake.deadLetterQueue.queueUrl });

@@ -45,7 +45,7 @@ export class ResponderSecrets extends Construct {
     super(scope, id);
     this.approvalKeys = new secretsmanager.Secret(this, 'ApprovalKeys', {
       description:
-        'S3 Exposure Responder: the HMAC key ring approval links are signed with. Holds {"current":{"id","secret"},"previous":[…]}; see the stack output ApprovalKeysSetup.',
+        'S3 Exposure Responder: the HMAC key ring approval links are signed with. Generated as one key {"id","secret"}; rotate by writing {"current":{"id","secret"},"previous":[…]} (see the stack output ApprovalKeysSetup).',
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ id: 'k1' }),
         generateStringKey: 'secret',

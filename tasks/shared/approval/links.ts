@@ -190,6 +190,9 @@ export function parseKeyRing(text: string, source: string): KeyRing {
   } catch {
     throw new InvalidInputError(`key ring from ${source}: not JSON`);
   }
+  // A lone key (`{ "id", "secret" }`, what Secrets Manager can generate) is a ring of one.
+  const lone = SigningKeySchema.safeParse(json);
+  if (lone.success) return { current: lone.data, previous: [] };
   return parseOrThrow(KeyRingSchema, json, `key ring from ${source}`);
 }
 

@@ -642,3 +642,30 @@ describe('status links for chat channels', () => {
     ).toThrow(InvalidInputError);
   });
 });
+
+describe('a lone key, as Secrets Manager generates it', () => {
+  it('is read as a ring of one, and signs links that verify', () => {
+    const secret = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfGhIjKlMnOpQrStUvWxYz01';
+    const ring = parseKeyRing(JSON.stringify({ id: 'k1', secret }), 'test');
+    expect(ring.current.id).toBe('k1');
+    expect(ring.previous).toEqual([]);
+    const url = new URL(signApprovalLink(BASE_URL, CLAIMS, ring));
+    const check = verifyApprovalLink(
+      {
+        approvalId: APPROVAL_ID,
+        recipient: url.searchParams.get('r'),
+        exp: url.searchParams.get('exp'),
+        sig: url.searchParams.get('sig'),
+      },
+      ring,
+      NOW,
+    );
+    expect(check.ok).toBe(true);
+  });
+
+  it('still refuses a lone key whose secret is too short', () => {
+    expect(() => parseKeyRing(JSON.stringify({ id: 'k1', secret: 'c2hvcnQ=' }), 'test')).toThrow(
+      InvalidInputError,
+    );
+  });
+});
