@@ -315,6 +315,11 @@ export async function runDemo(
       for (const change of incident.remediation?.plan ?? []) write(`   changed: ${change}\n`);
       if (incident.remediation) write(`   backup first: ${incident.remediation.backup.location}\n`);
       if (chapter.scan) describeScan(run, incident, finding, run.result.outbox.slice(sent), write);
+      else if (incident.macie?.outcome === 'found')
+        // The scan runs beside every response: what it found is why the finding's severity rose.
+        write(
+          `   Macie scan (beside the response, chapter 9 tells more): ${describeMacieSummary(incident.macie)}\n`,
+        );
     }
     const outbox = run.result.outbox.slice(sent);
     sent = run.result.outbox.length;
