@@ -6,7 +6,8 @@
  *   recipients are example.com addresses.
  * - `stackName`: default `S3ExposureResponder`.
  * - `stateMachineName`, `approvalBaseUrl`, `chatWebhooksSecretArn`,
- *   `approvalPageReservedConcurrency`: see ResponderStackProps.
+ *   `approvalPageReservedConcurrency`, `subscribeOperatorEmails` (`false` to turn it off): see
+ *   ResponderStackProps.
  *
  * The account and Region come from the CLI's environment (CDK_DEFAULT_ACCOUNT/REGION) when
  * known; without credentials the stack is environment-agnostic, and `npm run synth` still
@@ -33,6 +34,7 @@ const reserved = context('approvalPageReservedConcurrency');
 const stateMachineName = context('stateMachineName');
 const approvalBaseUrl = context('approvalBaseUrl');
 const chatWebhooksSecretArn = context('chatWebhooksSecretArn');
+const subscribeOperatorEmails = context('subscribeOperatorEmails');
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 
@@ -44,6 +46,7 @@ new ResponderStack(app, context('stackName') ?? 'S3ExposureResponder', {
   ...(approvalBaseUrl ? { approvalBaseUrl } : {}),
   ...(chatWebhooksSecretArn ? { chatWebhooksSecretArn } : {}),
   ...(reserved ? { approvalPageReservedConcurrency: Number(reserved) } : {}),
+  ...(subscribeOperatorEmails ? { subscribeOperatorEmails: subscribeOperatorEmails !== 'false' } : {}),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -22,6 +22,7 @@ import { EvidenceBucket } from './constructs/evidence-bucket.js';
 import { ExposureIntake } from './constructs/exposure-intake.js';
 import { ExposureWorkflow } from './constructs/exposure-workflow.js';
 import { IncidentTable } from './constructs/incident-table.js';
+import { OperatorAlarms } from './constructs/operator-alarms.js';
 import { ResponderFunction, type ScopeResources, standardScopes } from './constructs/responder-function.js';
 import { keyRingSetupCommand, ResponderSecrets } from './constructs/responder-secrets.js';
 import { type FunctionSpec, SERVICE_FUNCTIONS, TASK_FUNCTIONS } from './functions.js';
@@ -73,6 +74,13 @@ export interface ResponderStackProps extends StackProps {
    * @default none
    */
   readonly approvalPageReservedConcurrency?: number;
+  /**
+   * Subscribe each operator address of the configuration (`operators.email`) to the operators'
+   * topic by email (SNS asks each address to confirm first). Off when the topic is wired to a
+   * pager or chat some other way.
+   * @default true
+   */
+  readonly subscribeOperatorEmails?: boolean;
 }
 
 export class ResponderStack extends Stack {
@@ -83,6 +91,7 @@ export class ResponderStack extends Stack {
   readonly approval: ApprovalEndpoint;
   readonly workflow: ExposureWorkflow;
   readonly intake: ExposureIntake;
+  readonly alarms: OperatorAlarms;
   /** Every responder function: the Task states' by state name, then ApprovalPage, Sweep, EmailFeedback. */
   readonly functions: ReadonlyMap<string, ResponderFunction>;
 
@@ -265,6 +274,16 @@ export class ResponderStack extends Stack {
       logKey,
     });
     this.intake = new ExposureIntake(this, 'Intake', { stateMachine: this.workflow.stateMachine });
+    const emailFeedback = functions.get('EmailFeedback');
+    if (!emailFeedback) throw new Error('no EmailFeedback function');
+    this.alarms = new OperatorAlarms(this, 'Operators', {
+      operatorEmails: this.config.operators.email,
+      subscribeOperators: props.subscribeOperatorEmails ?? true,
+      stateMachine: this.workflow.stateMachine,
+      approvalPage: this.approval.page.function,
+      emailFeedback: emailFeedback.function,
+      deadLetterQueue: this.intake.deadLetterQueue,
+    });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'IncidentTableName', { value: this.table.table.tableName });
@@ -276,6 +295,7 @@ export class ResponderStack extends Stack {
         'Optional: writes the approval key ring as a ring (current and previous keys), the form a rotation keeps; the generated single key works as it is',
       value: keyRingSetupCommand(keysSecret),
     });
+    new CfnOutput(this, 'OperatorsTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.intake.deadLetterQueue.queueUrl });
   }
 }
