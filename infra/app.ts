@@ -8,6 +8,7 @@
  * - `stateMachineName`, `approvalBaseUrl`, `chatWebhooksSecretArn`,
  *   `approvalPageReservedConcurrency`, `subscribeOperatorEmails` (`false` to turn it off): see
  *   ResponderStackProps.
+ * - `sweepIntervalMinutes`: how often the sweep runs (default 360, six hours).
  *
  * The account and Region come from the CLI's environment (CDK_DEFAULT_ACCOUNT/REGION) when
  * known; without credentials the stack is environment-agnostic, and `npm run synth` still
@@ -15,7 +16,7 @@
  * nobody acknowledged fails the synth.
  */
 import { readFileSync } from 'node:fs';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseConfig } from '../tasks/shared/config.js';
 import { projectFile } from './paths.js';
@@ -34,6 +35,7 @@ const reserved = context('approvalPageReservedConcurrency');
 const stateMachineName = context('stateMachineName');
 const approvalBaseUrl = context('approvalBaseUrl');
 const chatWebhooksSecretArn = context('chatWebhooksSecretArn');
+const sweepIntervalMinutes = context('sweepIntervalMinutes');
 const subscribeOperatorEmails = context('subscribeOperatorEmails');
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
@@ -46,6 +48,7 @@ new ResponderStack(app, context('stackName') ?? 'S3ExposureResponder', {
   ...(approvalBaseUrl ? { approvalBaseUrl } : {}),
   ...(chatWebhooksSecretArn ? { chatWebhooksSecretArn } : {}),
   ...(reserved ? { approvalPageReservedConcurrency: Number(reserved) } : {}),
+  ...(sweepIntervalMinutes ? { sweepInterval: Duration.minutes(Number(sweepIntervalMinutes)) } : {}),
   ...(subscribeOperatorEmails ? { subscribeOperatorEmails: subscribeOperatorEmails !== 'false' } : {}),
 });
 

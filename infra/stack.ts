@@ -25,6 +25,7 @@ import { IncidentTable } from './constructs/incident-table.js';
 import { OperatorAlarms } from './constructs/operator-alarms.js';
 import { ResponderFunction, type ScopeResources, standardScopes } from './constructs/responder-function.js';
 import { keyRingSetupCommand, ResponderSecrets } from './constructs/responder-secrets.js';
+import { SweepSchedule } from './constructs/sweep-schedule.js';
 import { type FunctionSpec, SERVICE_FUNCTIONS, TASK_FUNCTIONS } from './functions.js';
 import type { SdkCall } from './iam-actions.js';
 
@@ -81,6 +82,11 @@ export interface ResponderStackProps extends StackProps {
    * @default true
    */
   readonly subscribeOperatorEmails?: boolean;
+  /**
+   * How often EventBridge Scheduler runs the sweep (the backstop for events that never arrived).
+   * @default six hours
+   */
+  readonly sweepInterval?: Duration;
 }
 
 export class ResponderStack extends Stack {
@@ -92,6 +98,7 @@ export class ResponderStack extends Stack {
   readonly workflow: ExposureWorkflow;
   readonly intake: ExposureIntake;
   readonly alarms: OperatorAlarms;
+  readonly sweepSchedule: SweepSchedule;
   /** Every responder function: the Task states' by state name, then ApprovalPage, Sweep, EmailFeedback. */
   readonly functions: ReadonlyMap<string, ResponderFunction>;
 
@@ -274,6 +281,12 @@ export class ResponderStack extends Stack {
       logKey,
     });
     this.intake = new ExposureIntake(this, 'Intake', { stateMachine: this.workflow.stateMachine });
+    const sweep = functions.get('Sweep');
+    if (!sweep) throw new Error('no Sweep function');
+    this.sweepSchedule = new SweepSchedule(this, 'SweepSchedule', {
+      sweep: sweep.function,
+      ...(props.sweepInterval === undefined ? {} : { interval: props.sweepInterval }),
+    });
     const emailFeedback = functions.get('EmailFeedback');
     if (!emailFeedback) throw new Error('no EmailFeedback function');
     this.alarms = new OperatorAlarms(this, 'Operators', {

@@ -1,4 +1,4 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { type CfnElement, Duration } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +8,7 @@ import {
   referencedId,
   type Synthesized,
   statementsOf,
+  statementsOfRole,
   synthesize,
 } from './support.js';
 
@@ -157,6 +158,61 @@ describe('the alarms', () => {
       'ExecutionsAborted',
       'ExecutionsFailed',
       'ExecutionsTimedOut',
+    ]);
+  });
+});
+
+describe('the sweep schedule', () => {
+  function scheduleOf(s: Synthesized): Record<string, unknown> {
+    const schedules = Object.values(ofType(s.resources, 'AWS::Scheduler::Schedule'));
+    expect(schedules).toHaveLength(1);
+    return schedules[0]?.Properties ?? {};
+  }
+
+  it('invokes the sweep function every six hours with the scheduled time as the sweep id', () => {
+    const schedule = scheduleOf(synth);
+    expect(schedule).toMatchObject({ ScheduleExpression: 'rate(6 hours)', State: 'ENABLED' });
+    const target = schedule.Target as Record<string, unknown>;
+    expect(referencedId(target.Arn)).toBe(functionIdOf('Sweep'));
+    expect(JSON.parse(String(target.Input))).toEqual({ sweepId: '<aws.scheduler.scheduled-time>' });
+  });
+
+  it('runs as often as the sweepInterval prop says', () => {
+    expect(scheduleOf(synthesize({ sweepInterval: Duration.hours(1) }))).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+    });
+  });
+
+  it('retries delivery, then keeps the run in an encrypted, TLS-only dead-letter queue', () => {
+    const target = scheduleOf(synth).Target as Record<string, unknown>;
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 });
+    const queueId = logicalIdOf(synth.stack.sweepSchedule.deadLetterQueue);
+    expect(referencedId((target.DeadLetterConfig as Record<string, unknown>).Arn)).toBe(queueId);
+    expect(resources[queueId]?.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    const policies = Object.values(ofType(resources, 'AWS::SQS::QueuePolicy')).filter((p) =>
+      listOf(p.Properties?.Queues).some((q) => referencedId(q) === queueId),
+    );
+    expect(statementsOf(policies[0]?.Properties?.PolicyDocument)).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('runs as a role Scheduler of this account assumes, which may only invoke the sweep and write its DLQ', () => {
+    const target = scheduleOf(synth).Target as Record<string, unknown>;
+    const roleId = referencedId(target.RoleArn) ?? '';
+    expect(roleId).toBe(logicalIdOf(synth.stack.sweepSchedule.role));
+    const trust = statementsOf(resources[roleId]?.Properties?.AssumeRolePolicyDocument);
+    expect(trust).toEqual([
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+    const statements = statementsOfRole(resources, roleId);
+    expect(statements.map((s) => [s.Action, referencedId(s.Resource)])).toEqual([
+      ['lambda:InvokeFunction', functionIdOf('Sweep')],
+      ['sqs:SendMessage', logicalIdOf(synth.stack.sweepSchedule.deadLetterQueue)],
     ]);
   });
 });
