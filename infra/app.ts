@@ -8,6 +8,7 @@
  * - `stateMachineName`, `approvalBaseUrl`, `chatWebhooksSecretArn`,
  *   `approvalPageReservedConcurrency`, `subscribeOperatorEmails` (`false` to turn it off): see
  *   ResponderStackProps.
+ * - `manageSenderIdentity` (`true` to create the sender's SES identity): see ResponderStackProps.
  * - `sweepIntervalMinutes`: how often the sweep runs (default 360, six hours).
  *
  * The account and Region come from the CLI's environment (CDK_DEFAULT_ACCOUNT/REGION) when
@@ -36,6 +37,7 @@ const stateMachineName = context('stateMachineName');
 const approvalBaseUrl = context('approvalBaseUrl');
 const chatWebhooksSecretArn = context('chatWebhooksSecretArn');
 const sweepIntervalMinutes = context('sweepIntervalMinutes');
+const manageSenderIdentity = context('manageSenderIdentity');
 const subscribeOperatorEmails = context('subscribeOperatorEmails');
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
@@ -49,6 +51,7 @@ new ResponderStack(app, context('stackName') ?? 'S3ExposureResponder', {
   ...(chatWebhooksSecretArn ? { chatWebhooksSecretArn } : {}),
   ...(reserved ? { approvalPageReservedConcurrency: Number(reserved) } : {}),
   ...(sweepIntervalMinutes ? { sweepInterval: Duration.minutes(Number(sweepIntervalMinutes)) } : {}),
+  ...(manageSenderIdentity ? { manageSenderIdentity: manageSenderIdentity === 'true' } : {}),
   ...(subscribeOperatorEmails ? { subscribeOperatorEmails: subscribeOperatorEmails !== 'false' } : {}),
 });
 

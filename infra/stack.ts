@@ -18,6 +18,7 @@ import { parseConfig } from '../tasks/shared/config.js';
 import type { ResponderConfig, ResponderConfigInput } from '../tasks/shared/contracts.js';
 import { functionTaskStates, kebabCase, readDefinition } from './asl.js';
 import { ApprovalEndpoint } from './constructs/approval-endpoint.js';
+import { EmailDelivery } from './constructs/email-delivery.js';
 import { EvidenceBucket } from './constructs/evidence-bucket.js';
 import { ExposureIntake } from './constructs/exposure-intake.js';
 import { ExposureWorkflow } from './constructs/exposure-workflow.js';
@@ -87,6 +88,14 @@ export interface ResponderStackProps extends StackProps {
    * @default six hours
    */
   readonly sweepInterval?: Duration;
+  /**
+   * Create the sender's SES email identity (`config.sender`) with the responder's configuration
+   * set as its default (SES then emails the address to verify it). Off by default: an identity
+   * already verified in the account (the address or its domain) cannot be created again; set
+   * the configuration set as its default with the `SenderIdentitySetup` output's command.
+   * @default false
+   */
+  readonly manageSenderIdentity?: boolean;
 }
 
 export class ResponderStack extends Stack {
@@ -99,6 +108,7 @@ export class ResponderStack extends Stack {
   readonly intake: ExposureIntake;
   readonly alarms: OperatorAlarms;
   readonly sweepSchedule: SweepSchedule;
+  readonly email: EmailDelivery;
   /** Every responder function: the Task states' by state name, then ApprovalPage, Sweep, EmailFeedback. */
   readonly functions: ReadonlyMap<string, ResponderFunction>;
 
@@ -155,6 +165,11 @@ export class ResponderStack extends Stack {
           : undefined;
     this.secrets = new ResponderSecrets(this, 'Secrets', chatWebhooks ? { chatWebhooks } : {});
 
+    this.email = new EmailDelivery(this, 'Email', {
+      sender: this.config.sender,
+      manageSenderIdentity: props.manageSenderIdentity ?? false,
+    });
+
     const sharedScopes = {
       ...standardScopes(this),
       table: { resources: [this.table.table.tableArn] },
@@ -170,10 +185,13 @@ export class ResponderStack extends Stack {
           "An execution's name is made when it starts (events, the sweep, handovers), and a lease names its holder: only executions of this state machine.",
       },
       sesIdentities: {
-        resources: [`arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`],
+        resources: [
+          `arn:${this.partition}:ses:${this.region}:${this.account}:identity/*`,
+          this.email.configurationSetArn,
+        ],
         conditions: { StringEquals: { 'ses:FromAddress': this.config.sender } },
         wildcardReason:
-          "SES authorizes SendEmail on the sending identity (the address, or its domain) and, while the account is in the SES sandbox, on each recipient's identity; the ses:FromAddress condition allows only the configured sender.",
+          "SES authorizes SendEmail on the sending identity (the address, or its domain) and, while the account is in the SES sandbox, on each recipient's identity; the ses:FromAddress condition allows only the configured sender. A message sent with a configuration set is also authorized on the set: the responder's own.",
       },
     };
     const scopesWith = (secrets: readonly string[]): ScopeResources => ({
@@ -289,6 +307,7 @@ export class ResponderStack extends Stack {
     });
     const emailFeedback = functions.get('EmailFeedback');
     if (!emailFeedback) throw new Error('no EmailFeedback function');
+    this.email.subscribe(emailFeedback.function);
     this.alarms = new OperatorAlarms(this, 'Operators', {
       operatorEmails: this.config.operators.email,
       subscribeOperators: props.subscribeOperatorEmails ?? true,
@@ -309,6 +328,15 @@ export class ResponderStack extends Stack {
       value: keyRingSetupCommand(keysSecret),
     });
     new CfnOutput(this, 'OperatorsTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'SesConfigurationSetName', {
+      value: this.email.configurationSet.configurationSetName,
+    });
+    if (!this.email.identity) {
+      new CfnOutput(this, 'SenderIdentitySetup', {
+        description: `Once, after the first deploy: makes the responder's configuration set the default of the verified sender identity (${this.config.sender}, or its domain if the domain is what is verified), so bounces and complaints reach the email-feedback function`,
+        value: `aws sesv2 put-email-identity-configuration-set-attributes --email-identity ${this.config.sender} --configuration-set-name ${this.email.configurationSet.configurationSetName}`,
+      });
+    }
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.intake.deadLetterQueue.queueUrl });
   }
 }

@@ -20,12 +20,13 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.success).toBe(true);
   });
 
-  it('has none either with chat configured, a custom approval URL and reserved concurrency', () => {
+  it('has none either with chat configured, a custom approval URL, reserved concurrency and the sender identity managed', () => {
     const base = synthesize();
     const { stack } = synthesize({
       config: { ...base.stack.config, chat: { channels: [{ name: 'sec-ops', kind: 'teams' }] } },
       approvalBaseUrl: 'https://approvals.example.com',
       approvalPageReservedConcurrency: 5,
+      manageSenderIdentity: true,
     });
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.flatMap(describeViolation)).toEqual([]);

@@ -216,3 +216,106 @@ describe('the sweep schedule', () => {
     ]);
   });
 });
+
+describe('SES delivery feedback', () => {
+  function only(s: Synthesized, type: string): [string, Record<string, unknown>] {
+    const found = Object.entries(ofType(s.resources, type));
+    expect(found, type).toHaveLength(1);
+    const [id, resource] = found[0] ?? ['', {}];
+    return [id, (resource as { Properties?: Record<string, unknown> }).Properties ?? {}];
+  }
+
+  it('has a configuration set that requires TLS', () => {
+    const [, set] = only(synth, 'AWS::SES::ConfigurationSet');
+    expect(set).toMatchObject({ DeliveryOptions: { TlsPolicy: 'REQUIRE' } });
+  });
+
+  it('sends bounces, complaints and rejects to an encrypted, TLS-only topic only SES of this set may publish to', () => {
+    const [setId] = only(synth, 'AWS::SES::ConfigurationSet');
+    const [, destination] = only(synth, 'AWS::SES::ConfigurationSetEventDestination');
+    expect(referencedId(destination.ConfigurationSetName)).toBe(setId);
+    const event = destination.EventDestination as Record<string, unknown>;
+    expect(event).toMatchObject({ Enabled: true, MatchingEventTypes: ['bounce', 'complaint', 'reject'] });
+    const topicId = logicalIdOf(synth.stack.email.topic);
+    expect(referencedId((event.SnsDestination as Record<string, unknown>).TopicARN)).toBe(topicId);
+    const keyId = logicalIdOf(synth.stack.email.key);
+    expect(referencedId(resources[topicId]?.Properties?.KmsMasterKeyId)).toBe(keyId);
+    expect(resources[keyId]?.Properties?.EnableKeyRotation).toBe(true);
+    expect(statementsOf(resources[keyId]?.Properties?.KeyPolicy)).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'ses.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    );
+    const policy = Object.values(ofType(resources, 'AWS::SNS::TopicPolicy')).find((p) =>
+      listOf(p.Properties?.Topics).some((t) => referencedId(t) === topicId),
+    );
+    const statements = statementsOf(policy?.Properties?.PolicyDocument);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    const allowed = statements.filter((s) => s.Effect === 'Allow');
+    expect(allowed).toHaveLength(1);
+    expect(allowed[0]).toMatchObject({ Principal: { Service: 'ses.amazonaws.com' }, Action: 'sns:Publish' });
+    expect(JSON.stringify(allowed[0]?.Condition)).toContain(setId);
+  });
+
+  it('delivers the topic to the email-feedback function (and nothing else)', () => {
+    const topicId = logicalIdOf(synth.stack.email.topic);
+    const subscriptions = Object.values(ofType(resources, 'AWS::SNS::Subscription')).filter(
+      (s) => referencedId(s.Properties?.TopicArn) === topicId,
+    );
+    expect(subscriptions.map((s) => [s.Properties?.Protocol, referencedId(s.Properties?.Endpoint)])).toEqual([
+      ['lambda', functionIdOf('EmailFeedback')],
+    ]);
+    const permissions = Object.values(ofType(resources, 'AWS::Lambda::Permission')).filter(
+      (p) => p.Properties?.Principal === 'sns.amazonaws.com',
+    );
+    expect(permissions).toHaveLength(1);
+    expect(referencedId(permissions[0]?.Properties?.SourceArn)).toBe(topicId);
+    expect(referencedId(permissions[0]?.Properties?.FunctionName)).toBe(functionIdOf('EmailFeedback'));
+  });
+
+  it('leaves the sender identity alone by default and says how to set its default configuration set', () => {
+    expect(Object.keys(ofType(resources, 'AWS::SES::EmailIdentity'))).toEqual([]);
+    const output = synth.template.toJSON().Outputs.SenderIdentitySetup as { Value: unknown };
+    const command = JSON.stringify(output.Value);
+    expect(command).toContain('aws sesv2 put-email-identity-configuration-set-attributes');
+    expect(command).toContain(`--email-identity ${synth.stack.config.sender}`);
+    expect(command).toContain(logicalIdOf(synth.stack.email.configurationSet));
+  });
+
+  it('with manageSenderIdentity, creates the sender identity with the set as its default', () => {
+    const managed = synthesize({ manageSenderIdentity: true });
+    const [setId] = only(managed, 'AWS::SES::ConfigurationSet');
+    const [, identity] = only(managed, 'AWS::SES::EmailIdentity');
+    expect(identity.EmailIdentity).toBe(managed.stack.config.sender);
+    expect(
+      referencedId((identity.ConfigurationSetAttributes as Record<string, unknown>).ConfigurationSetName),
+    ).toBe(setId);
+    expect(managed.template.toJSON().Outputs.SenderIdentitySetup).toBeUndefined();
+  });
+
+  it('lets every function that sends email send through the set, as the configured sender only', () => {
+    const [setId] = only(synth, 'AWS::SES::ConfigurationSet');
+    const senders = [...synth.stack.functions.entries()].filter(([, fn]) =>
+      statementsOfRole(resources, logicalIdOf(fn.role)).some((s) => s.Action === 'ses:SendEmail'),
+    );
+    expect(senders.map(([name]) => name)).toContain('EmailFeedback');
+    expect(senders.length).toBeGreaterThan(5);
+    for (const [name, fn] of senders) {
+      const statement = statementsOfRole(resources, logicalIdOf(fn.role)).find(
+        (s) => s.Action === 'ses:SendEmail',
+      );
+      const resourcesOf = listOf(statement?.Resource).map((r) => JSON.stringify(r));
+      expect(resourcesOf, name).toHaveLength(2);
+      expect(resourcesOf[0], name).toContain(':identity/*');
+      expect(resourcesOf[1], name).toContain(':configuration-set/');
+      expect(resourcesOf[1], name).toContain(setId);
+      expect(statement?.Condition, name).toEqual({
+        StringEquals: { 'ses:FromAddress': synth.stack.config.sender },
+      });
+    }
+  });
+});
