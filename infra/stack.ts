@@ -315,6 +315,8 @@ export class ResponderStack extends Stack {
       approvalPage: this.approval.page.function,
       emailFeedback: emailFeedback.function,
       deadLetterQueue: this.intake.deadLetterQueue,
+      sweep: sweep.function,
+      sweepDeadLetterQueue: this.sweepSchedule.deadLetterQueue,
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -2,7 +2,7 @@
  * The operators' SNS topic and the alarms that page it: anything that means an exposure may be
  * left unanswered (an execution failed, timed out or was stopped; the approval page or the
  * email feedback threw; an event could not start an execution and sits in the dead-letter
- * queue). The topic is encrypted with a customer managed key (CloudWatch needs to use it to
+ * queue; the sweep, the backstop for lost events, threw or could not be started). The topic is encrypted with a customer managed key (CloudWatch needs to use it to
  * publish, hence its key policy) and accepts only TLS requests. Each operator address of the
  * configuration gets an email subscription (SNS sends each one a confirmation first).
  *
@@ -33,12 +33,15 @@ export interface OperatorAlarmsProps {
   readonly approvalPage: lambda.IFunction;
   readonly emailFeedback: lambda.IFunction;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The sweep function and its schedule's dead-letter queue. */
+  readonly sweep: lambda.IFunction;
+  readonly sweepDeadLetterQueue: sqs.IQueue;
 }
 
 export class OperatorAlarms extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
-  /** The alarms, by name: ExecutionsFailed, ExecutionsTimedOut, ExecutionsAborted, ApprovalPageErrors, DeadLetters, EmailFeedbackErrors. */
+  /** The alarms, by name: ExecutionsFailed, ExecutionsTimedOut, ExecutionsAborted, ApprovalPageErrors, DeadLetters, EmailFeedbackErrors, SweepErrors, SweepDeadLetters. */
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
 
   constructor(scope: Construct, id: string, props: OperatorAlarmsProps) {
@@ -130,6 +133,25 @@ export class OperatorAlarms extends Construct {
           'EmailFeedbackErrors',
           props.emailFeedback.metricErrors({ ...period, statistic: 'Sum' }),
           'A bounce or complaint of a responder email could not be recorded.',
+        ),
+      ],
+      [
+        'SweepErrors',
+        atLeastOnce(
+          'SweepErrors',
+          props.sweep.metricErrors({ ...period, statistic: 'Sum' }),
+          'The sweep threw: public buckets whose events were lost are not being found.',
+        ),
+      ],
+      [
+        'SweepDeadLetters',
+        atLeastOnce(
+          'SweepDeadLetters',
+          props.sweepDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            ...period,
+            statistic: 'Maximum',
+          }),
+          'EventBridge Scheduler could not start a sweep run: check the schedule role and the sweep function.',
         ),
       ],
     ]);

@@ -121,6 +121,7 @@ describe('the alarms', () => {
   it.each([
     ['ApprovalPageErrors', 'ApprovalPage'],
     ['EmailFeedbackErrors', 'EmailFeedback'],
+    ['SweepErrors', 'Sweep'],
   ])('%s: any error of the %s function pages the operators', (name, fn) => {
     const properties = alarmOf(name);
     expect(properties).toMatchObject({
@@ -135,8 +136,11 @@ describe('the alarms', () => {
     expectToPageOperators(properties);
   });
 
-  it("DeadLetters: a message in the rule target's dead-letter queue pages the operators", () => {
-    const properties = alarmOf('DeadLetters');
+  it.each([
+    ['DeadLetters', 'the rule target', () => synth.stack.intake.deadLetterQueue],
+    ['SweepDeadLetters', 'the sweep schedule', () => synth.stack.sweepSchedule.deadLetterQueue],
+  ])("%s: a message in %s's dead-letter queue pages the operators", (name, _what, queue) => {
+    const properties = alarmOf(name);
     expect(properties).toMatchObject({
       ...atLeastOnceIn5Minutes,
       Namespace: 'AWS/SQS',
@@ -145,12 +149,12 @@ describe('the alarms', () => {
     });
     const dimensions = listOf(properties.Dimensions) as { Name: string; Value: unknown }[];
     expect(dimensions.map((d) => d.Name)).toEqual(['QueueName']);
-    expect(referencedId(dimensions[0]?.Value)).toBe(logicalIdOf(synth.stack.intake.deadLetterQueue));
+    expect(referencedId(dimensions[0]?.Value)).toBe(logicalIdOf(queue()));
     expectToPageOperators(properties);
   });
 
-  it('are these six and no others', () => {
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  it('are these eight and no others', () => {
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     expect([...synth.stack.alarms.alarms.keys()].sort()).toEqual([
       'ApprovalPageErrors',
       'DeadLetters',
@@ -158,6 +162,8 @@ describe('the alarms', () => {
       'ExecutionsAborted',
       'ExecutionsFailed',
       'ExecutionsTimedOut',
+      'SweepDeadLetters',
+      'SweepErrors',
     ]);
   });
 });
