@@ -11,11 +11,11 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EXPOSURE_EVENT_PATTERN } from '../../local/event-pattern.js';
-import { acknowledge } from '../nag.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 
 /** Attempts EventBridge makes to start an execution before the event goes to the DLQ. */
 const RETRY_ATTEMPTS = 185;
@@ -32,15 +32,10 @@ export class ExposureIntake extends Construct {
 
   constructor(scope: Construct, id: string, props: ExposureIntakeProps) {
     super(scope, id);
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      "This queue is the dead-letter queue of the rule's target (events EventBridge could not deliver); a dead-letter queue needs none of its own.",
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetters',
+      "the rule's target (events EventBridge could not deliver)",
     );
     const { source, detail } = EXPOSURE_EVENT_PATTERN;
     this.rule = new events.Rule(this, 'Rule', {

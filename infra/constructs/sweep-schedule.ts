@@ -15,9 +15,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
 
 /** How often the sweep runs unless the props say otherwise. */
 export const DEFAULT_SWEEP_INTERVAL = Duration.hours(6);
@@ -61,15 +61,10 @@ export class SweepSchedule extends Construct {
     super(scope, id);
     const interval = props.interval ?? DEFAULT_SWEEP_INTERVAL;
     if (interval.toMinutes() < 1) throw new Error('the sweep interval must be at least one minute');
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is the dead-letter queue of the sweep schedule (runs Scheduler could not deliver); a dead-letter queue needs none of its own.',
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetters',
+      'the sweep schedule (runs Scheduler could not deliver)',
     );
     this.role = new iam.Role(this, 'Role', {
       description: 'EventBridge Scheduler: invokes the sweep function, nothing else',
