@@ -8,9 +8,8 @@
  * (`parseKeyRing` in tasks/shared/approval/links.ts). Secrets Manager can only generate one
  * top-level string key into a JSON template, not a nested object, so the generated value is
  * `{"id":"k1","secret":"<64 random letters and digits>"}`: the secret material is generated in
- * AWS and never seen by the deployer, but the ring's shape is not yet what the functions accept.
- * Until the operator writes the ring ({@link keyRingSetupCommand}), functions that sign or verify
- * links refuse to start with an InvalidInputError naming the secret.
+ * AWS and never seen by the deployer, and `parseKeyRing` reads such a lone key as a ring of one.
+ * {@link keyRingSetupCommand} writes a full ring, the form a rotation keeps (current + previous).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
