@@ -1,4 +1,4 @@
-import { type CfnElement, Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,8 +21,7 @@ beforeAll(() => {
 });
 
 function logicalIdOf(construct: IConstruct): string {
-  const child = (construct.node.defaultChild ?? construct) as CfnElement;
-  return synth.stack.getLogicalId(child);
+  return synth.idOf(construct);
 }
 
 function functionIdOf(name: string): string {

@@ -1,4 +1,3 @@
-import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +28,7 @@ beforeAll(() => {
 });
 
 function logicalIdOf(construct: IConstruct): string {
-  return synth.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  return synth.idOf(construct);
 }
 
 /** Our functions: every one carries the Powertools service name. */
@@ -312,7 +311,7 @@ describe('the functions', () => {
     expect(Object.keys(ofType(withChat.resources, 'AWS::SecretsManager::Secret'))).toHaveLength(2);
     const posters = [...withChat.stack.functions.keys()].filter((name) => {
       const fn = withChat.stack.functions.get(name);
-      const id = fn ? withChat.stack.getLogicalId(fn.function.node.defaultChild as CfnElement) : '';
+      const id = fn ? withChat.idOf(fn.function) : '';
       return variablesOf(withChat.resources[id]).CHAT_WEBHOOKS_SECRET !== undefined;
     });
     expect(posters.sort()).toEqual([

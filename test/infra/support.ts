@@ -3,8 +3,9 @@
  * skipped (`aws:cdk:bundling-stacks: []`, so a synth takes about a second and needs no esbuild
  * run), and aws-cdk-lib's own template validation on, as `cdk.json` sets it for `npm run synth`.
  */
-import { App } from 'aws-cdk-lib';
+import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { ResponderStack, type ResponderStackProps } from '../../infra/stack.js';
 import { defaultConfig } from '../../local/defaults.js';
 
@@ -18,6 +19,8 @@ export interface Synthesized {
   readonly stack: ResponderStack;
   readonly template: Template;
   readonly resources: Resources;
+  /** The logical id of a construct's CloudFormation resource (its default child, or itself). */
+  readonly idOf: (construct: IConstruct) => string;
 }
 
 /** A fresh app with one ResponderStack; `props` override the sample configuration's defaults. */
@@ -31,7 +34,9 @@ export function synthesize(props: Partial<ResponderStackProps> = {}): Synthesize
   const stack = new ResponderStack(app, 'Responder', { config: defaultConfig(), ...props });
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Resources;
-  return { stack, template, resources };
+  const idOf = (construct: IConstruct) =>
+    stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+  return { stack, template, resources, idOf };
 }
 
 /** The resources of one CloudFormation type, by logical id. */
