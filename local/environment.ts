@@ -21,6 +21,7 @@ import { storedTaskRuns } from '../tasks/shared/store/task-runs.js';
 import type { ApprovalLinkSettings } from '../tasks/shared/task-deps.js';
 import { localKeyRing } from './approval/keys.js';
 import { type ApprovalServer, startApprovalServer } from './approval/server.js';
+import { asFunction } from './call-ledger.js';
 import { TASK_HANDLERS } from './handlers.js';
 import { type RunnerOptions, type TaskHandlers, WorkflowRunner } from './runner.js';
 import { SandboxAccount } from './sandbox/sandbox-account.js';
@@ -203,10 +204,12 @@ export class LocalEnvironment {
     });
     // SES's bounces and complaints reach the email feedback function, as through the SNS topic.
     onEmailEvent(sandbox, (notification) => {
-      const work = handleFeedbackEvent(asSnsEvent(notification, region, accountId), {
-        ...deps,
-        stateMachineArn: runner.stateMachineArn,
-      }).catch((error: unknown) => {
+      const work = asFunction('EmailFeedback', () =>
+        handleFeedbackEvent(asSnsEvent(notification, region, accountId), {
+          ...deps,
+          stateMachineArn: runner.stateMachineArn,
+        }),
+      ).catch((error: unknown) => {
         logger.error('email feedback failed', { error: error instanceof Error ? error.name : 'unknown' });
       });
       runner.background(work);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { TaskRuns } from '../tasks/shared/store/task-runs.js';
 import type { TaskDeps } from '../tasks/shared/task-deps.js';
+import { asFunction } from './call-ledger.js';
 import { asStateError, invokeAsLambda } from './lambda-invoke.js';
 import { projectPath } from './paths.js';
 import { newTaskToken, type TaskTokenRegistry } from './task-tokens.js';
@@ -282,7 +283,10 @@ export class WorkflowRunner {
 
   /** Invokes a task as Lambda would, keeping track of it until it ends (even after its state timed out). */
   async #invoke(state: string, handler: StateHandler, payload: unknown): Promise<unknown> {
-    const invocation = invokeAsLambda((input) => handler(input, this.#depsFor(state)), payload, state);
+    // Each state is a function of its own in AWS: the call ledger notes its calls under its name.
+    const invocation = asFunction(state, () =>
+      invokeAsLambda((input) => handler(input, this.#depsFor(state)), payload, state),
+    );
     this.#invocations.add(invocation);
     void invocation.finally(() => this.#invocations.delete(invocation));
     const answer = await invocation;

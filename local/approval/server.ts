@@ -3,6 +3,7 @@
  * the deployed endpoint uses (tasks/approval-page), in the same shape. Bound to the loopback
  * interface only; the port is chosen by the system unless given.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApprovalPageDeps } from '../../tasks/approval-page/page.js';
@@ -12,6 +13,7 @@ import {
   type PageRequest,
   serverErrorResponse,
 } from '../../tasks/approval-page/page.js';
+import { asFunction } from '../call-ledger.js';
 
 export interface ApprovalServer {
   /** http://127.0.0.1:<port>: the origin the page checks POSTs against, and the links' base. */
@@ -59,7 +61,10 @@ export async function startApprovalServer(
     void (async () => {
       let answer = serverErrorResponse();
       try {
-        if (deps) answer = await handleApprovalRequest(toPageRequest(request, await readBody(request)), deps);
+        const pageDeps = deps;
+        const pageRequest = toPageRequest(request, await readBody(request));
+        if (pageDeps)
+          answer = await asFunction('ApprovalPage', () => handleApprovalRequest(pageRequest, pageDeps));
       } catch {
         // The page says "something went wrong"; the handler audited what it could.
       }

@@ -8,6 +8,7 @@ import type { Vector } from '../../tasks/shared/contracts.js';
 import { InvalidInputError, ResponderError } from '../../tasks/shared/errors.js';
 import { SWEEP_REASONS, type SweepReason } from '../../tasks/sweep/decide.js';
 import { newSweepId, type SweepOptions, type SweepReport, sweepAccount } from '../../tasks/sweep/sweep.js';
+import { asFunction } from '../call-ledger.js';
 import { defaultConfig, defaultWorld, parseWorld } from '../defaults.js';
 import { LocalEnvironment } from '../environment.js';
 import { parseJson, readInput } from '../input.js';
@@ -61,7 +62,9 @@ export async function sweepEnvironment(
   options: Partial<SweepOptions> = {},
 ): Promise<SweepRun> {
   const deps = { ...environment.deps, stateMachineArn: environment.runner.stateMachineArn };
-  const sweep = await sweepAccount(deps, { sweepId: newSweepId(deps.clock.now()), ...options });
+  const sweep = await asFunction('Sweep', () =>
+    sweepAccount(deps, { sweepId: newSweepId(deps.clock.now()), ...options }),
+  );
   await environment.runner.idle();
   const executions: SweptExecution[] = [];
   for (const started of sweep.started) {

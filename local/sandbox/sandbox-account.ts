@@ -19,12 +19,13 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import type { AwsCredentialIdentity, MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { z } from 'zod';
 import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { type Clock, systemClock } from '../../tasks/shared/clock.js';
 import { InvalidInputError } from '../../tasks/shared/errors.js';
 import type { ChatPoster } from '../../tasks/shared/messages/chat.js';
+import { recordCallsOf } from '../call-ledger.js';
 import { AwsApiError } from './aws-error.js';
 import { toServiceException } from './exceptions.js';
 import { takeFault } from './faults.js';
@@ -277,13 +278,19 @@ export class SandboxAccount {
     };
     const respond = (service: SandboxService) => (operation: string, input: unknown, requestId: string) =>
       this.invoke(service, operation, input, { region, requestId });
-    attachSandbox(clients.s3.middlewareStack, respond('s3'));
-    attachSandbox(clients.s3Control.middlewareStack, respond('s3control'));
-    attachSandbox(clients.securityHub.middlewareStack, respond('securityhub'));
-    attachSandbox(clients.ses.middlewareStack, respond('ses'));
-    attachSandbox(clients.sfn.middlewareStack, respond('sfn'));
-    attachSandbox(clients.sts.middlewareStack, respond('sts'));
-    attachSandbox(clients.macie.middlewareStack, respond('macie2'));
+    const services: [{ middlewareStack: MiddlewareStack<object, MetadataBearer> }, SandboxService][] = [
+      [clients.s3, 's3'],
+      [clients.s3Control, 's3control'],
+      [clients.securityHub, 'securityhub'],
+      [clients.ses, 'ses'],
+      [clients.sfn, 'sfn'],
+      [clients.sts, 'sts'],
+      [clients.macie, 'macie2'],
+    ];
+    for (const [client, service] of services) {
+      attachSandbox(client.middlewareStack, respond(service));
+      recordCallsOf(client.middlewareStack, service);
+    }
     return clients;
   }
 

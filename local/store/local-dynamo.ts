@@ -16,6 +16,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import dynalite from 'dynalite';
 import { InvalidInputError, ResponderError } from '../../tasks/shared/errors.js';
 import { PARTITION_KEY, SORT_KEY } from '../../tasks/shared/store/table.js';
+import { recordCallsOf } from '../call-ledger.js';
 
 /** Another process works on the same state folder: LevelDB allows one at a time. */
 export class StateFolderInUseError extends ResponderError {
@@ -174,6 +175,7 @@ export async function startLocalDynamo(
     // The SDK's own retries, with the pauses shortened as the sandbox's are (AWS waits longer).
     retryStrategy: new ConfiguredRetryStrategy(3, 1),
   });
+  recordCallsOf(client.middlewareStack, 'dynamodb');
   let closed: Promise<void> | null = null;
   return {
     client,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { asFunction } from '../../local/call-ledger.js';
 import { sweepEnvironment } from '../../local/commands/sweep.js';
 import { defaultConfig } from '../../local/defaults.js';
 import { LocalEnvironment } from '../../local/environment.js';
@@ -194,7 +195,7 @@ describe('the sweep', () => {
     );
 
     const deps = { ...environment.deps, stateMachineArn: environment.runner.stateMachineArn };
-    const report = await sweepAccount(deps, { sweepId: 'sweep-while-running' });
+    const report = await asFunction('Sweep', () => sweepAccount(deps, { sweepId: 'sweep-while-running' }));
     gate.resolve();
     await environment.runner.idle();
 
@@ -289,7 +290,9 @@ describe('the sweep', () => {
       stateMachineArn: environment.runner.stateMachineArn,
     };
 
-    const report = await sweepAccount(deps, { sweepId: 'sweep-many', pageSize: 100, concurrency: 4 });
+    const report = await asFunction('Sweep', () =>
+      sweepAccount(deps, { sweepId: 'sweep-many', pageSize: 100, concurrency: 4 }),
+    );
     await environment.runner.idle();
 
     const listCalls = environment.sandbox.calls.filter((c) => c.operation === 'ListBuckets');
