@@ -103,6 +103,13 @@ export const IAM_ACTIONS = {
   'dynamodb:BatchWriteItem': { actions: ['dynamodb:BatchWriteItem'], scope: 'table' },
   // Secrets Manager, through Powertools Parameters (the approval key ring, the chat webhooks).
   'secretsmanager:GetSecretValue': { actions: ['secretsmanager:GetSecretValue'], scope: 'secrets' },
+  // Secrets Manager: the approval key ring's rotation function (tasks/rotate-approval-keys).
+  'secretsmanager:DescribeSecret': { actions: ['secretsmanager:DescribeSecret'], scope: 'secrets' },
+  'secretsmanager:PutSecretValue': { actions: ['secretsmanager:PutSecretValue'], scope: 'secrets' },
+  'secretsmanager:UpdateSecretVersionStage': {
+    actions: ['secretsmanager:UpdateSecretVersionStage'],
+    scope: 'secrets',
+  },
 } as const satisfies Record<string, CallPermission>;
 
 /** An SDK call our code sends, as `<service>:<Operation>`. */
