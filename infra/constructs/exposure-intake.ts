@@ -1,8 +1,10 @@
 /**
  * The intake: an EventBridge rule on the default bus that starts an execution for every S3 API
  * call (CloudTrail) that can change a bucket's or an object's exposure, failed calls included
- * (the workflow records them as attempts). The pattern is the repo's own constant
- * (`local/event-pattern.ts`), which the tests match against every sample in `events/`.
+ * (the workflow records them as attempts). Content filtering drops the object uploads
+ * (PutObject, CopyObject, CreateMultipartUpload) that carry no ACL header, nearly all of a
+ * bucket's data events. The pattern is the repo's own constant (`local/event-pattern.ts`), used
+ * here as it is, which the tests match against every sample in `events/`.
  *
  * Delivery: EventBridge retries a failed StartExecution with backoff for up to a day, then puts
  * the event in an encrypted, TLS-only dead-letter queue kept 14 days, so a lost start is
@@ -37,13 +39,15 @@ export class ExposureIntake extends Construct {
       'DeadLetters',
       "the rule's target (events EventBridge could not deliver)",
     );
-    const { source, detail } = EXPOSURE_EVENT_PATTERN;
+    // CDK passes `detail` through untouched, `$or` and `exists` included; the copies are
+    // mutable, as CDK's types want, while the shared constant stays frozen.
+    const pattern = structuredClone(EXPOSURE_EVENT_PATTERN);
     this.rule = new events.Rule(this, 'Rule', {
       description: 'S3 API calls (CloudTrail) that can change a bucket or object exposure start the response',
       eventPattern: {
-        source: [...source],
-        detailType: [...EXPOSURE_EVENT_PATTERN['detail-type']],
-        detail: { eventSource: [...detail.eventSource], eventName: [...detail.eventName] },
+        source: [...pattern.source],
+        detailType: [...pattern['detail-type']],
+        detail: pattern.detail,
       },
     });
     this.rule.addTarget(

@@ -250,6 +250,24 @@ const EXPECTED: Record<string, { applied: boolean; check: Check }> = {
       expect(object?.size).toBe(18342);
     },
   },
+  'put-object-no-acl.json': {
+    applied: true,
+    check: (s) => {
+      const object = bucket(s, 'acme-public-assets').objects['img/hero.jpg'];
+      expect(object?.acl).toBeNull();
+      expect(object?.size).toBe(48211);
+    },
+  },
+  'put-object-grant-header.json': {
+    applied: true,
+    // A grant header given as an array of strings, with a quoted URI.
+    check: (s) =>
+      expect(bucket(s, 'acme-reports').objects['exports/press-kit.zip']?.acl?.Grants).toEqual([allUsersRead]),
+  },
+  'failed-put-object-public-read.json': {
+    applied: false,
+    check: (s, before) => expect(s.toJSON()).toEqual(before),
+  },
   'self-triggered-put-bucket-policy.json': {
     applied: true,
     check: async (s) => {
