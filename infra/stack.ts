@@ -18,6 +18,7 @@ import { parseConfig } from '../tasks/shared/config.js';
 import type { ResponderConfig, ResponderConfigInput } from '../tasks/shared/contracts.js';
 import { functionTaskStates, kebabCase, readDefinition } from './asl.js';
 import { ApprovalEndpoint } from './constructs/approval-endpoint.js';
+import { DataEvents, type DataEventsOptions } from './constructs/data-events.js';
 import { EmailDelivery } from './constructs/email-delivery.js';
 import { EvidenceBucket } from './constructs/evidence-bucket.js';
 import { ExposureIntake } from './constructs/exposure-intake.js';
@@ -96,6 +97,24 @@ export interface ResponderStackProps extends StackProps {
    * @default false
    */
   readonly manageSenderIdentity?: boolean;
+  /**
+   * CloudTrail data events for the object-level calls that can change an object's ACL: a trail
+   * of its own (data events only, so management events are not billed twice) whose advanced
+   * event selectors log write calls on S3 objects with these eventNames. Without it, EventBridge
+   * never sees PutObjectAcl or an ACL sent with an upload, and an object made public by its own
+   * ACL is not answered. Data events cost money per event delivered: `acl` logs PutObjectAcl
+   * only (cheaper, partial); `writes` also logs the uploads that can carry an ACL (every upload).
+   * `buckets` narrows the trail to those buckets' objects; `allRegions` makes it multi-Region.
+   * @default off
+   */
+  readonly dataEvents?: DataEventsOptions;
+  /**
+   * S3 Object Lock on the evidence bucket: governance mode, default retention of this many days
+   * (a positive whole number, at most 36,500). Object Lock is turned on only as the bucket is
+   * created: decide before the first deploy; it can never be turned off.
+   * @default no Object Lock
+   */
+  readonly evidenceObjectLockDays?: number;
 }
 
 export class ResponderStack extends Stack {
@@ -109,6 +128,8 @@ export class ResponderStack extends Stack {
   readonly alarms: OperatorAlarms;
   readonly sweepSchedule: SweepSchedule;
   readonly email: EmailDelivery;
+  /** The data events trail, when `dataEvents` is set. */
+  readonly dataEvents: DataEvents | undefined;
   /** Every responder function: the Task states' by state name, then ApprovalPage, Sweep, EmailFeedback. */
   readonly functions: ReadonlyMap<string, ResponderFunction>;
 
@@ -156,7 +177,18 @@ export class ResponderStack extends Stack {
     );
 
     this.table = new IncidentTable(this, 'Incidents');
-    this.evidence = new EvidenceBucket(this, 'Evidence');
+    this.evidence = new EvidenceBucket(
+      this,
+      'Evidence',
+      props.evidenceObjectLockDays === undefined ? {} : { objectLockDays: props.evidenceObjectLockDays },
+    );
+    this.dataEvents = props.dataEvents
+      ? new DataEvents(this, 'DataEvents', {
+          ...props.dataEvents,
+          accessLogsBucket: this.evidence.accessLogs,
+          excludeBuckets: [this.evidence.bucket, this.evidence.accessLogs],
+        })
+      : undefined;
     const chatWebhooks =
       props.chatWebhooksSecretArn !== undefined
         ? { existingSecretArn: props.chatWebhooksSecretArn }
@@ -340,5 +372,12 @@ export class ResponderStack extends Stack {
       });
     }
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.intake.deadLetterQueue.queueUrl });
+    if (this.dataEvents) {
+      new CfnOutput(this, 'DataEventsTrailArn', {
+        description: `The CloudTrail trail logging S3 object data events (${this.dataEvents.eventNames.join(', ')}); billed per event delivered`,
+        value: this.dataEvents.trailArn,
+      });
+      new CfnOutput(this, 'DataEventsLogBucketName', { value: this.dataEvents.logBucket.bucketName });
+    }
   }
 }

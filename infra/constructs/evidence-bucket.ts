@@ -5,7 +5,8 @@
  * refuses a bucket without all four flags), SSE-S3 encryption, TLS-only (enforceSSL), versioned
  * (an overwritten or deleted backup can be recovered), objects owned by the bucket owner (ACLs
  * off), server access logs to a log bucket of its own, and RETAIN: deleting the stack never
- * deletes the evidence.
+ * deletes the evidence. Optionally, S3 Object Lock in governance mode keeps each backup version
+ * from being deleted or overwritten for a number of days (see {@link EvidenceBucketProps}).
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,14 +14,52 @@ import { Construct } from 'constructs';
 
 /** How long server access logs of the evidence bucket are kept. */
 const ACCESS_LOG_DAYS = 400;
+/** The longest default retention S3 Object Lock takes in days (100 years, as aws-cdk-lib checks). */
+export const MAX_OBJECT_LOCK_DAYS = 36_500;
+
+export interface EvidenceBucketProps {
+  /**
+   * Turn S3 Object Lock on for the evidence bucket, with a default retention of this many days
+   * in governance mode: for that long no backup version can be deleted or overwritten in place
+   * (a new version can still be written), except by a principal allowed
+   * `s3:BypassGovernanceRetention` who asks for the bypass.
+   *
+   * Decide before the first deploy: the stack turns Object Lock on only as the bucket is
+   * created. Adding it to a stack already deployed does not lock the existing evidence bucket
+   * the same way (turning it on for an existing bucket is an S3 operation on its own, not this
+   * stack's), and Object Lock can never be turned off again once a bucket has it.
+   *
+   * A positive whole number of days, at most 36,500.
+   * @default no Object Lock
+   */
+  readonly objectLockDays?: number;
+}
+
+/**
+ * The object lock days, checked.
+ *
+ * @throws Error unless `days` is a whole number from 1 to {@link MAX_OBJECT_LOCK_DAYS}.
+ */
+export function checkObjectLockDays(days: number): number {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_OBJECT_LOCK_DAYS) {
+    throw new Error(
+      `evidenceObjectLockDays must be a whole number of days from 1 to ${MAX_OBJECT_LOCK_DAYS}, not ${String(days)}`,
+    );
+  }
+  return days;
+}
 
 export class EvidenceBucket extends Construct {
   readonly bucket: s3.Bucket;
   /** Where S3 writes the evidence bucket's server access logs. */
   readonly accessLogs: s3.Bucket;
+  /** The default retention of Object Lock in days, when it is on. */
+  readonly objectLockDays: number | undefined;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: EvidenceBucketProps = {}) {
     super(scope, id);
+    this.objectLockDays =
+      props.objectLockDays === undefined ? undefined : checkObjectLockDays(props.objectLockDays);
     // S3 delivers server access logs under a bucket policy, not the LogDeliveryWrite ACL (ACLs
     // stay disabled on both buckets): the feature flag, set for this construct's children only.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
@@ -42,6 +81,12 @@ export class EvidenceBucket extends Construct {
       ...locked,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'evidence/',
+      ...(this.objectLockDays === undefined
+        ? {}
+        : {
+            objectLockEnabled: true,
+            objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(this.objectLockDays)),
+          }),
     });
   }
 }

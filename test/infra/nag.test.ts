@@ -32,6 +32,24 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.violations.flatMap(describeViolation)).toEqual([]);
   });
 
+  it('has none either with data events (every write that can carry an ACL, all Regions) and Object Lock on', () => {
+    const { stack } = synthesize({
+      dataEvents: { calls: 'writes', allRegions: true },
+      evidenceObjectLockDays: 30,
+    });
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.flatMap(describeViolation)).toEqual([]);
+  });
+
+  it('has none with data events narrowed to some buckets, in a known account and Region', () => {
+    const { stack } = synthesize({
+      env: { account: '111122223333', region: 'eu-west-1' },
+      dataEvents: { calls: 'acl', buckets: ['shared-assets'] },
+    });
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.flatMap(describeViolation)).toEqual([]);
+  });
+
   it('gives every acknowledgement a reason a reviewer can check', () => {
     const { stack } = synthesize();
     const acknowledged = stack.node

@@ -142,6 +142,45 @@ describe('the evidence bucket', () => {
   });
 });
 
+describe('the evidence bucket with Object Lock (evidenceObjectLockDays)', () => {
+  it('has none by default', () => {
+    const bucket = resources[logicalIdOf(synth.stack.evidence.bucket)];
+    expect(bucket?.Properties?.ObjectLockEnabled).toBeUndefined();
+    expect(bucket?.Properties?.ObjectLockConfiguration).toBeUndefined();
+    expect(synth.stack.evidence.objectLockDays).toBeUndefined();
+  });
+
+  it('locks every new backup version in governance mode for that many days, and only the evidence bucket', () => {
+    const locked = synthesize({ evidenceObjectLockDays: 30 });
+    const bucket = locked.resources[locked.idOf(locked.stack.evidence.bucket)];
+    expect(bucket).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 30 } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+      },
+    });
+    // S3 refuses an Object Lock bucket as a server access log destination.
+    const logs = locked.resources[locked.idOf(locked.stack.evidence.accessLogs)];
+    expect(logs?.Properties?.ObjectLockEnabled).toBeUndefined();
+  });
+
+  it.each([0, -5, 1.5, Number.NaN, 36_501])('refuses %s days with a clear message', (days) => {
+    expect(() => synthesize({ evidenceObjectLockDays: days })).toThrow(
+      `evidenceObjectLockDays must be a whole number of days from 1 to 36500, not ${String(days)}`,
+    );
+  });
+
+  it('takes the longest retention S3 allows', () => {
+    const locked = synthesize({ evidenceObjectLockDays: 36_500 });
+    expect(locked.stack.evidence.objectLockDays).toBe(36_500);
+  });
+});
+
 describe('the state machine', () => {
   it('is Standard, traced with X-Ray, and named as the functions were told', () => {
     synth.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
