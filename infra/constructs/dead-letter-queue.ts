@@ -1,7 +1,8 @@
 /**
  * A dead-letter queue: encrypted, TLS only, kept 14 days (the longest SQS allows), for what a
- * delivery (the rule's target, the sweep's schedule) could not hand over. Its own messages are
- * what the operators' alarm watches.
+ * delivery (the rule's target, the sweep's schedule, the SES feedback subscription) could not
+ * hand over. Its own messages are what the operators' alarm watches. SQS-managed encryption
+ * (SSE-SQS) needs no key permission from the service that sends to it.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';

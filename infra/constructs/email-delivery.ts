@@ -3,6 +3,13 @@
  * REJECT events to an SNS topic (KMS-encrypted, TLS-only), which the email-feedback function is
  * subscribed to (it records the bounce on the approval and tells the operators).
  *
+ * The subscription has a dead-letter queue (SNS redrive policy): a message SNS cannot hand to
+ * the function (the function or its invoke permission gone: client errors, kept at once; or
+ * server errors past SNS's delivery retries) is kept there 14 days instead of being dropped, and
+ * the operators' alarm on it says a bounce went unrecorded. SNS invokes the function
+ * asynchronously, so an error the function throws is not a delivery failure: that is Lambda's
+ * retry and the EmailFeedbackErrors alarm.
+ *
  * The responder's code sends without naming a configuration set, so the set must be the sending
  * identity's default configuration set. With `manageSenderIdentity`, the stack creates the
  * sender's email identity (`config.sender`) with this set as its default; SES then sends the
@@ -20,7 +27,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterQueue } from './dead-letter-queue.js';
 
 /** The SES events that reach the email-feedback function. */
 export const FEEDBACK_EVENTS = [
@@ -43,6 +52,8 @@ export class EmailDelivery extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
   readonly identity: ses.EmailIdentity | undefined;
+  /** The feedback subscription's dead-letter queue (what SNS could not deliver to the function). */
+  readonly deadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: EmailDeliveryProps) {
     super(scope, id);
@@ -67,6 +78,11 @@ export class EmailDelivery extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetters',
+      'the SES feedback subscription (messages SNS could not deliver to the email-feedback function)',
+    );
     this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
       tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
       reputationMetrics: true,
@@ -90,8 +106,14 @@ export class EmailDelivery extends Construct {
       : undefined;
   }
 
-  /** Subscribes the email-feedback function to the feedback topic. */
+  /**
+   * Subscribes the email-feedback function to the feedback topic, with {@link deadLetterQueue} as
+   * its redrive policy. CDK also gives the queue a policy statement letting SNS send to it, for
+   * this topic only (`aws:SourceArn`); the queue is SSE-SQS, so SNS needs no key permission.
+   */
   subscribe(fn: lambda.IFunction): void {
-    this.topic.addSubscription(new subscriptions.LambdaSubscription(fn));
+    this.topic.addSubscription(
+      new subscriptions.LambdaSubscription(fn, { deadLetterQueue: this.deadLetterQueue }),
+    );
   }
 }

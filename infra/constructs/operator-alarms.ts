@@ -2,9 +2,11 @@
  * The operators' SNS topic and the alarms that page it: anything that means an exposure may be
  * left unanswered (an execution failed, timed out or was stopped; the approval page or the
  * email feedback threw; an event could not start an execution and sits in the dead-letter
- * queue; the sweep, the backstop for lost events, threw or could not be started). The topic is encrypted with a customer managed key (CloudWatch needs to use it to
- * publish, hence its key policy) and accepts only TLS requests. Each operator address of the
- * configuration gets an email subscription (SNS sends each one a confirmation first).
+ * queue; the sweep, the backstop for lost events, threw or could not be started; SNS could not
+ * deliver an SES bounce or complaint to the email feedback, when that queue is given). The topic
+ * is encrypted with a customer managed key (CloudWatch needs to use it to publish, hence its key
+ * policy) and accepts only TLS requests. Each operator address of the configuration gets an
+ * email subscription (SNS sends each one a confirmation first).
  *
  * Each alarm fires on one data point of five minutes at or above its threshold, and treats
  * missing data as not breaching: no executions is the normal state, not an outage.
@@ -36,12 +38,18 @@ export interface OperatorAlarmsProps {
   /** The sweep function and its schedule's dead-letter queue. */
   readonly sweep: lambda.IFunction;
   readonly sweepDeadLetterQueue: sqs.IQueue;
+  /** The SES feedback subscription's dead-letter queue; when given, a message in it pages the operators. */
+  readonly emailFeedbackDeadLetterQueue?: sqs.IQueue;
 }
 
 export class OperatorAlarms extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
-  /** The alarms, by name: ExecutionsFailed, ExecutionsTimedOut, ExecutionsAborted, ApprovalPageErrors, DeadLetters, EmailFeedbackErrors, SweepErrors, SweepDeadLetters. */
+  /**
+   * The alarms, by name: ExecutionsFailed, ExecutionsTimedOut, ExecutionsAborted,
+   * ApprovalPageErrors, DeadLetters, EmailFeedbackErrors, SweepErrors, SweepDeadLetters, and
+   * EmailFeedbackDeadLetters when its queue is given.
+   */
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
 
   constructor(scope: Construct, id: string, props: OperatorAlarmsProps) {
@@ -86,7 +94,7 @@ export class OperatorAlarms extends Construct {
     };
     const period = { period: ALARM_PERIOD };
     const sm = props.stateMachine;
-    this.alarms = new Map([
+    const alarms = new Map([
       [
         'ExecutionsFailed',
         atLeastOnce(
@@ -155,5 +163,19 @@ export class OperatorAlarms extends Construct {
         ),
       ],
     ]);
+    if (props.emailFeedbackDeadLetterQueue) {
+      alarms.set(
+        'EmailFeedbackDeadLetters',
+        atLeastOnce(
+          'EmailFeedbackDeadLetters',
+          props.emailFeedbackDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            ...period,
+            statistic: 'Maximum',
+          }),
+          'SNS could not deliver an SES bounce or complaint to the email-feedback function: check the function and its permission, then replay the message from the dead-letter queue.',
+        ),
+      );
+    }
+    this.alarms = alarms;
   }
 }

@@ -1,6 +1,12 @@
-import { Duration } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EmailDelivery } from '../../infra/constructs/email-delivery.js';
+import { OperatorAlarms } from '../../infra/constructs/operator-alarms.js';
 import {
   listOf,
   ofType,
@@ -282,6 +288,38 @@ describe('SES delivery feedback', () => {
     expect(referencedId(permissions[0]?.Properties?.FunctionName)).toBe(functionIdOf('EmailFeedback'));
   });
 
+  it('keeps what SNS cannot deliver to the function in an encrypted, TLS-only dead-letter queue', () => {
+    const topicId = logicalIdOf(synth.stack.email.topic);
+    const queueId = logicalIdOf(synth.stack.email.deadLetterQueue);
+    const [subscription] = Object.values(ofType(resources, 'AWS::SNS::Subscription')).filter(
+      (s) => s.Properties?.Protocol === 'lambda' && referencedId(s.Properties?.TopicArn) === topicId,
+    );
+    const redrive = subscription?.Properties?.RedrivePolicy as Record<string, unknown> | undefined;
+    expect(referencedId(redrive?.deadLetterTargetArn)).toBe(queueId);
+    expect(resources[queueId]?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    const policies = Object.values(ofType(resources, 'AWS::SQS::QueuePolicy')).filter((p) =>
+      listOf(p.Properties?.Queues).some((q) => referencedId(q) === queueId),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = statementsOf(policies[0]?.Properties?.PolicyDocument);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    // SNS may send to it, for this topic only.
+    const allowed = statements.filter((s) => s.Effect === 'Allow');
+    expect(allowed).toHaveLength(1);
+    expect(allowed[0]).toMatchObject({
+      Principal: { Service: 'sns.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+    });
+    expect(referencedId(allowed[0]?.Resource)).toBe(queueId);
+    const condition = allowed[0]?.Condition as { ArnEquals?: Record<string, unknown> } | undefined;
+    expect(referencedId(condition?.ArnEquals?.['aws:SourceArn'])).toBe(topicId);
+  });
+
   it('leaves the sender identity alone by default and says how to set its default configuration set', () => {
     expect(Object.keys(ofType(resources, 'AWS::SES::EmailIdentity'))).toEqual([]);
     const output = synth.template.toJSON().Outputs.SenderIdentitySetup as { Value: unknown };
@@ -322,5 +360,75 @@ describe('SES delivery feedback', () => {
         StringEquals: { 'ses:FromAddress': synth.stack.config.sender },
       });
     }
+  });
+});
+
+describe("the alarm on the SES feedback subscription's dead-letter queue", () => {
+  /** OperatorAlarms alone in a small stack, with the EmailDelivery queue the stack would pass it. */
+  function alarmsStack(withFeedbackQueue: boolean): {
+    stack: Stack;
+    alarms: OperatorAlarms;
+    email: EmailDelivery;
+  } {
+    const stack = new Stack(new App(), 'Alarms', { env: { account: '111122223333', region: 'us-east-1' } });
+    const email = new EmailDelivery(stack, 'Email', {
+      sender: 'responder@example.com',
+      manageSenderIdentity: false,
+    });
+    const fn = (name: string) =>
+      lambda.Function.fromFunctionArn(stack, name, `arn:aws:lambda:us-east-1:111122223333:function:${name}`);
+    const queue = (name: string) =>
+      sqs.Queue.fromQueueArn(stack, name, `arn:aws:sqs:us-east-1:111122223333:${name}`);
+    const alarms = new OperatorAlarms(stack, 'Operators', {
+      operatorEmails: [],
+      subscribeOperators: false,
+      stateMachine: sfn.StateMachine.fromStateMachineArn(
+        stack,
+        'Workflow',
+        'arn:aws:states:us-east-1:111122223333:stateMachine:responder',
+      ),
+      approvalPage: fn('ApprovalPage'),
+      emailFeedback: fn('EmailFeedback'),
+      // The other two queues are imported, so the alarm can only name the feedback queue by id.
+      deadLetterQueue: queue('rule-dead-letters'),
+      sweep: fn('Sweep'),
+      sweepDeadLetterQueue: queue('sweep-dead-letters'),
+      ...(withFeedbackQueue ? { emailFeedbackDeadLetterQueue: email.deadLetterQueue } : {}),
+    });
+    return { stack, alarms, email };
+  }
+
+  const idOf = (stack: Stack, construct: IConstruct) =>
+    stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+
+  it('pages the operators on any message in the queue, when the queue is given', () => {
+    const { stack, alarms, email } = alarmsStack(true);
+    const alarm = alarms.alarms.get('EmailFeedbackDeadLetters');
+    if (!alarm) throw new Error('no EmailFeedbackDeadLetters alarm');
+    const properties = (Template.fromStack(stack).toJSON().Resources as Resources)[idOf(stack, alarm)]
+      ?.Properties;
+    expect(properties).toMatchObject({
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      Period: 300,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+    });
+    const dimensions = listOf(properties?.Dimensions) as { Name: string; Value: unknown }[];
+    expect(dimensions.map((d) => d.Name)).toEqual(['QueueName']);
+    expect(referencedId(dimensions[0]?.Value)).toBe(idOf(stack, email.deadLetterQueue));
+    const actions = listOf(properties?.AlarmActions);
+    expect(actions).toHaveLength(1);
+    expect(referencedId(actions[0])).toBe(idOf(stack, alarms.topic));
+    expect(alarms.alarms.size).toBe(9);
+  });
+
+  it('is not there without the queue (the eight other alarms are)', () => {
+    const { stack, alarms } = alarmsStack(false);
+    expect(alarms.alarms.has('EmailFeedbackDeadLetters')).toBe(false);
+    Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Alarm', 8);
   });
 });
