@@ -32,6 +32,14 @@ export function asFunction<T>(name: string, work: () => T): T {
   return running.run(name, work);
 }
 
+/**
+ * Runs `work` as no function: a test standing in for someone else (a person, another tool)
+ * changing the account while a function runs; what it sends is not the function's.
+ */
+export function outsideAnyFunction<T>(work: () => T): T {
+  return running.exit(work);
+}
+
 /** Notes that function `name` sent `call` (`<service>:<Operation>`, as `infra/iam-actions.ts` keys it). */
 export function recordSentCall(name: string, call: string): void {
   const dir = process.env[CALL_LEDGER_ENV];

@@ -2,6 +2,7 @@
  * Remediation scenarios: the real ASL, handlers and sandbox, in auto mode unless said otherwise.
  * Each asserts the path and what changed (or did not) on the bucket, the backup and the finding.
  */
+
 import {
   DeleteBucketPolicyCommand,
   GetBucketPolicyCommand,
@@ -9,6 +10,7 @@ import {
   PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { outsideAnyFunction } from '../../local/call-ledger.js';
 import { rollbackIncident } from '../../local/rollback/rollback.js';
 import type { StateHandler } from '../../local/runner.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
@@ -74,7 +76,8 @@ function changeBefore(
   change: (deps: Parameters<StateHandler>[1]) => void | Promise<void>,
 ): StateHandler {
   return async (input, deps) => {
-    await change(deps);
+    // Someone else's change: the call ledger must not count it as the function's.
+    await outsideAnyFunction(() => change(deps));
     return handler(input, deps);
   };
 }
