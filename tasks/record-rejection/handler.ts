@@ -1,5 +1,6 @@
 import { noteOnFinding, recordSettlement, requireApproval, tellEveryone } from '../shared/approval/settle.js';
 import { type WorkflowState, WorkflowStateSchema } from '../shared/contracts.js';
+import { InvalidInputError } from '../shared/errors.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
 import { requireIncident } from '../shared/state-access.js';
@@ -17,6 +18,13 @@ export const recordRejection = defineTask(
   async (state, deps): Promise<WorkflowState> => {
     const incident = await requireIncident(deps.store, state.assessment?.incidentId, 'RecordRejection');
     const { record } = await requireApproval(deps, state.approval?.approvalId, 'RecordRejection');
+    // The wait's answer only names the approval; the record says what the approver decided. A
+    // rejection the record does not hold (a forged answer with a leaked token) suppresses nothing.
+    if (record.status !== 'REJECTED' || record.incidentId !== incident.incidentId) {
+      throw new InvalidInputError(
+        `approval ${record.approvalId} was not rejected for incident ${incident.incidentId} (status ${record.status}): nothing recorded`,
+      );
+    }
     const decision = record.decision;
     const now = deps.clock.now();
     const approver = decision?.approver ?? 'an approver';

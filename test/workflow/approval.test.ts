@@ -127,6 +127,42 @@ describe('a retried approval request', () => {
   });
 });
 
+describe('an answer that did not come from the page', () => {
+  it('a rejection the approval record does not hold suppresses nothing: the run fails loudly', async () => {
+    const environment = await approveEnvironment();
+    const { execution, link } = await startUntilApprovalWaits(environment, publicPolicy());
+    const approvalId = /\/a\/([0-9a-f]{32})/.exec(link)?.[1] ?? '';
+    const [wait] = environment.taskTokens.waiting();
+    // Someone holding a leaked task token answers the wait directly, without the page.
+    environment.taskTokens.succeed(
+      wait?.token ?? '',
+      JSON.stringify({
+        approvalId,
+        decision: 'REJECTED',
+        approver: 'mallory@example.com',
+        by: 'person',
+        at: new Date().toISOString(),
+        planHash: 'forged',
+      }),
+    );
+    const record = await execution;
+    expect(record.path).toEqual(expect.arrayContaining(['RecordRejection', 'ReportFailure']));
+    expect(record.status).toBe('FAILED');
+    const incident = await environment.store.getLatestIncident({
+      accountId: environment.sandbox.world.accountId,
+      region: environment.sandbox.world.region,
+      bucket: BUCKET,
+    });
+    expect(incident?.response).toBe('FAILED');
+    expect((await environment.deps.approvals.get(approvalId))?.status).toBe('PENDING');
+    const finding = environment.sandbox.world.securityHubFindings.find((f) =>
+      f.Resources?.[0]?.Id?.includes(BUCKET),
+    );
+    expect((finding?.Workflow as { Status?: string } | undefined)?.Status).not.toBe('SUPPRESSED');
+    expect(bucketWrites(environment.sandbox.calls)).toEqual([]);
+  });
+});
+
 describe('a request that fails after it was stored, before any email went out', () => {
   it('is sent by the retry, once, and the decision on it is applied', async () => {
     let first = true;
