@@ -8,6 +8,9 @@
  *   name of an SSM parameter holding it); validated here, so a bad one fails at start naming the field.
  * - `STATE_MACHINE_ARN`: this state machine, for an account-level change that fans out.
  * - `EVIDENCE_BUCKET`: where backups go, unless the configuration names one.
+ * - `OWN_ROLE_ARNS`: the responder's own roles that change buckets (comma-separated), added to
+ *   the configuration's `ownRoleArns`: the stack knows them only once they exist, so they cannot
+ *   be in the configuration document it writes.
  * - `APPROVAL_BASE_URL` and `APPROVAL_KEYS_SECRET`: the approval page and the keys its links are
  *   signed with (tasks that send approval or status links).
  * - `CHAT_WEBHOOKS_SECRET`: a Secrets Manager secret holding `{ "<channel>": "https://…" }`, the
@@ -41,6 +44,7 @@ export const LambdaEnvironmentSchema = z
     RESPONDER_CONFIG_PARAMETER: z.string().min(1).optional(),
     STATE_MACHINE_ARN: z.string().startsWith('arn:').optional(),
     EVIDENCE_BUCKET: z.string().min(3).optional(),
+    OWN_ROLE_ARNS: z.string().optional(),
     /** The approval page's URL (the endpoint's function URL): set for RequestApproval. */
     APPROVAL_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** The Secrets Manager secret with the chat channels' webhook URLs. */
@@ -118,10 +122,15 @@ export async function createLambdaRuntime(
 ): Promise<LambdaRuntime> {
   const env = parseOrThrow(LambdaEnvironmentSchema, environment, 'function environment');
   const parsed = parseConfig(await readConfigDocument(env, options.ssm ?? (() => new SSMClient({}))));
-  const config: ResponderConfig =
+  const withEvidence: ResponderConfig =
     env.EVIDENCE_BUCKET && !parsed.remediation.evidenceBucket
       ? { ...parsed, remediation: { ...parsed.remediation, evidenceBucket: env.EVIDENCE_BUCKET } }
       : parsed;
+  const ownRoles = (env.OWN_ROLE_ARNS ?? '').split(',').filter((arn) => arn.startsWith('arn:'));
+  const config: ResponderConfig = {
+    ...withEvidence,
+    ownRoleArns: [...new Set([...withEvidence.ownRoleArns, ...ownRoles])],
+  };
   const byRegion = new Map<string, AwsClients>();
   const clientsFor = (region: string): AwsClients => {
     let clients = byRegion.get(region);

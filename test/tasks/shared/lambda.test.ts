@@ -68,6 +68,20 @@ describe('createLambdaRuntime', () => {
     await expect(both).rejects.toMatchObject({ message: expect.stringContaining('exactly one of') });
   });
 
+  it('adds the stack’s own roles (OWN_ROLE_ARNS) to those the configuration names, each once', async () => {
+    const remediation = 'arn:aws:iam::111122223333:role/Responder-RemediateExposureRole';
+    const runtime = await createLambdaRuntime({
+      ...BASE,
+      RESPONDER_CONFIG: JSON.stringify({
+        ...CONFIG,
+        ownRoleArns: ['arn:aws:iam::111122223333:role/pipeline'],
+      }),
+      OWN_ROLE_ARNS: `${remediation},${remediation}`,
+    });
+
+    expect(runtime.config.ownRoleArns).toEqual(['arn:aws:iam::111122223333:role/pipeline', remediation]);
+  });
+
   it('puts the stack’s evidence bucket into the configuration when the configuration names none', async () => {
     const runtime = await createLambdaRuntime({
       ...BASE,
