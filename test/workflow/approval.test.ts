@@ -13,6 +13,7 @@ import { requestApproval } from '../../tasks/request-approval/handler.js';
 import { redactApprovalSecrets } from '../../tasks/shared/approval/redact.js';
 import { AwsTransientError } from '../../tasks/shared/errors.js';
 import { logger } from '../../tasks/shared/logger.js';
+import { bucketRef } from '../support/store.js';
 import {
   approveEnvironment,
   run,
@@ -148,13 +149,9 @@ describe('an answer that did not come from the page', () => {
     const record = await execution;
     expect(record.path).toEqual(expect.arrayContaining(['RecordRejection', 'ReportFailure']));
     expect(record.status).toBe('FAILED');
-    const incident = await environment.store.getLatestIncident({
-      accountId: environment.sandbox.world.accountId,
-      region: environment.sandbox.world.region,
-      bucket: BUCKET,
-    });
+    const incident = await environment.store.getLatestIncident(bucketRef(BUCKET));
     expect(incident?.response).toBe('FAILED');
-    expect((await environment.deps.approvals.get(approvalId))?.status).toBe('PENDING');
+    expect((await environment.deps.approvals?.get(approvalId))?.status).toBe('PENDING');
     const finding = environment.sandbox.world.securityHubFindings.find((f) =>
       f.Resources?.[0]?.Id?.includes(BUCKET),
     );
