@@ -10,16 +10,34 @@
  *   ResponderStackProps.
  * - `manageSenderIdentity` (`true` to create the sender's SES identity): see ResponderStackProps.
  * - `sweepIntervalMinutes`: how often the sweep runs (default 360, six hours).
+ * - `dataEvents` (`acl` or `writes`): CloudTrail data events for the object-level calls that
+ *   can change an object's ACL (off by default; they cost money per event): `acl` logs
+ *   PutObjectAcl only, `writes` also the uploads that can carry an ACL. `dataEventBuckets=a,b`
+ *   narrows the trail to those buckets' objects. With `forwarderRegions`, the trail logs every
+ *   Region. See ResponderStackProps.dataEvents.
+ * - `evidenceObjectLockDays`: S3 Object Lock on the evidence bucket, governance mode, that many
+ *   days of default retention (a positive whole number). Only as the bucket is created: decide
+ *   before the first deploy.
+ * - `region`: the main Region, when CDK_DEFAULT_REGION is not it (or not set).
+ * - `forwarderRegions=eu-west-1,ap-southeast-2`: one ForwarderStack per Region, named
+ *   `<stackName>-Forwarder-<region>`, sending that Region's exposure events to the main
+ *   Region's default bus. Needs a known main Region (CDK_DEFAULT_REGION or `region`), which must
+ *   not be in the list; the operators' addresses get this Region's alarm by email unless
+ *   `subscribeOperatorEmails=false`.
  *
  * The account and Region come from the CLI's environment (CDK_DEFAULT_ACCOUNT/REGION) when
  * known; without credentials the stack is environment-agnostic, and `npm run synth` still
- * writes the template. cdk-nag's AwsSolutions pack runs as a validation plugin, so a finding
- * nobody acknowledged fails the synth.
+ * writes the template. The main stack is pinned to its Region when the account is known, when
+ * `region` is given, or when there are forwarders. cdk-nag's AwsSolutions pack runs as a
+ * validation plugin on the whole app (the forwarder stacks too), so a finding nobody
+ * acknowledged fails the synth.
  */
 import { readFileSync } from 'node:fs';
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseConfig } from '../tasks/shared/config.js';
+import { dataEventsFromContext } from './constructs/data-events.js';
+import { ForwarderStack, forwarderRegionsFrom, forwarderStackName } from './forwarder-stack.js';
 import { projectFile } from './paths.js';
 import { ResponderStack } from './stack.js';
 
@@ -39,13 +57,21 @@ const chatWebhooksSecretArn = context('chatWebhooksSecretArn');
 const sweepIntervalMinutes = context('sweepIntervalMinutes');
 const manageSenderIdentity = context('manageSenderIdentity');
 const subscribeOperatorEmails = context('subscribeOperatorEmails');
+const evidenceObjectLockDays = context('evidenceObjectLockDays');
 const account = process.env.CDK_DEFAULT_ACCOUNT;
-const region = process.env.CDK_DEFAULT_REGION;
+const region = context('region') ?? process.env.CDK_DEFAULT_REGION;
+const forwarderRegions = forwarderRegionsFrom(context('forwarderRegions'), region);
+const dataEvents = dataEventsFromContext(context('dataEvents'), context('dataEventBuckets'));
+if (evidenceObjectLockDays !== undefined && !/^\d+$/.test(evidenceObjectLockDays)) {
+  throw new Error(`evidenceObjectLockDays must be a whole number of days, not "${evidenceObjectLockDays}"`);
+}
+const pinRegion = account !== undefined || context('region') !== undefined || forwarderRegions.length > 0;
+const stackName = context('stackName') ?? 'S3ExposureResponder';
 
-new ResponderStack(app, context('stackName') ?? 'S3ExposureResponder', {
+new ResponderStack(app, stackName, {
   config,
   description: 'S3 Exposure Responder: classify, approve, remediate reversibly, report to Security Hub',
-  ...(account && region ? { env: { account, region } } : {}),
+  ...(region && pinRegion ? { env: { ...(account ? { account } : {}), region } } : {}),
   ...(stateMachineName ? { stateMachineName } : {}),
   ...(approvalBaseUrl ? { approvalBaseUrl } : {}),
   ...(chatWebhooksSecretArn ? { chatWebhooksSecretArn } : {}),
@@ -53,7 +79,18 @@ new ResponderStack(app, context('stackName') ?? 'S3ExposureResponder', {
   ...(sweepIntervalMinutes ? { sweepInterval: Duration.minutes(Number(sweepIntervalMinutes)) } : {}),
   ...(manageSenderIdentity ? { manageSenderIdentity: manageSenderIdentity === 'true' } : {}),
   ...(subscribeOperatorEmails ? { subscribeOperatorEmails: subscribeOperatorEmails !== 'false' } : {}),
+  ...(dataEvents ? { dataEvents: { ...dataEvents, allRegions: forwarderRegions.length > 0 } } : {}),
+  ...(evidenceObjectLockDays ? { evidenceObjectLockDays: Number(evidenceObjectLockDays) } : {}),
 });
+
+for (const forwarderRegion of forwarderRegions) {
+  new ForwarderStack(app, forwarderStackName(stackName, forwarderRegion), {
+    description: `S3 Exposure Responder: forwards the exposure events of ${forwarderRegion} to ${region}`,
+    env: { ...(account ? { account } : {}), region: forwarderRegion },
+    mainRegion: region ?? '',
+    ...(subscribeOperatorEmails === 'false' ? {} : { operatorEmails: config.operators.email }),
+  });
+}
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

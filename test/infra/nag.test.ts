@@ -1,9 +1,14 @@
-import { type PolicyViolation, Stack, Validations } from 'aws-cdk-lib';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type PolicyViolation, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { ForwarderStack } from '../../infra/forwarder-stack.js';
 import { acknowledgeWildcard, flattenCfnValue, nagResource } from '../../infra/nag.js';
-import { synthesize } from './support.js';
+import { synthesize, synthesizeForwarder } from './support.js';
 
 /** A finding as one line a reader can act on. */
 function describeViolation(violation: PolicyViolation): string[] {
@@ -48,6 +53,30 @@ describe('cdk-nag AwsSolutions', () => {
     });
     const report = new AwsSolutionsChecks().validateScope(stack);
     expect(report.violations.flatMap(describeViolation)).toEqual([]);
+  });
+
+  it('has none on a forwarder stack, with or without the operators paged, in a known or unknown account', () => {
+    for (const props of [
+      {},
+      { operatorEmails: ['ops@example.com'] },
+      { env: { account: '111122223333', region: 'ap-southeast-2' } },
+    ]) {
+      const { stack } = synthesizeForwarder(props);
+      const report = new AwsSolutionsChecks().validateScope(stack);
+      expect(report.violations.flatMap(describeViolation)).toEqual([]);
+      expect(report.success).toBe(true);
+    }
+  });
+
+  it('checks the forwarder stacks too when added to the app, as infra/app.ts adds it', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'nag-forwarder-')) });
+    const forwarder = new ForwarderStack(app, 'Forwarder', {
+      env: { region: 'eu-west-1' },
+      mainRegion: 'us-east-1',
+    });
+    new sqs.Queue(forwarder, 'Unreviewed');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*Forwarder\/Unreviewed/);
   });
 
   it('gives every acknowledgement a reason a reviewer can check', () => {

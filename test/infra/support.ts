@@ -3,9 +3,10 @@
  * skipped (`aws:cdk:bundling-stacks: []`, so a synth takes about a second and needs no esbuild
  * run), and aws-cdk-lib's own template validation on, as `cdk.json` sets it for `npm run synth`.
  */
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { ForwarderStack, type ForwarderStackProps } from '../../infra/forwarder-stack.js';
 import { ResponderStack, type ResponderStackProps } from '../../infra/stack.js';
 import { defaultConfig } from '../../local/defaults.js';
 
@@ -15,28 +16,48 @@ export type Resources = Record<
   { Type: string; Properties?: Record<string, unknown>; [key: string]: unknown }
 >;
 
-export interface Synthesized {
-  readonly stack: ResponderStack;
+export interface Synthesized<S extends Stack = ResponderStack> {
+  readonly stack: S;
   readonly template: Template;
   readonly resources: Resources;
   /** The logical id of a construct's CloudFormation resource (its default child, or itself). */
   readonly idOf: (construct: IConstruct) => string;
 }
 
-/** A fresh app with one ResponderStack; `props` override the sample configuration's defaults. */
-export function synthesize(props: Partial<ResponderStackProps> = {}): Synthesized {
-  const app = new App({
+function testApp(): App {
+  return new App({
     context: {
       'aws:cdk:bundling-stacks': [],
       '@aws-cdk/core:validateAgainstDefaultRules': true,
     },
   });
-  const stack = new ResponderStack(app, 'Responder', { config: defaultConfig(), ...props });
+}
+
+function synthesized<S extends Stack>(stack: S): Synthesized<S> {
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Resources;
   const idOf = (construct: IConstruct) =>
     stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
   return { stack, template, resources, idOf };
+}
+
+/** A fresh app with one ResponderStack; `props` override the sample configuration's defaults. */
+export function synthesize(props: Partial<ResponderStackProps> = {}): Synthesized {
+  return synthesized(new ResponderStack(testApp(), 'Responder', { config: defaultConfig(), ...props }));
+}
+
+/**
+ * A fresh app with one ForwarderStack, forwarding from eu-west-1 to us-east-1 unless `props`
+ * say otherwise.
+ */
+export function synthesizeForwarder(props: Partial<ForwarderStackProps> = {}): Synthesized<ForwarderStack> {
+  return synthesized(
+    new ForwarderStack(testApp(), 'Forwarder', {
+      env: { region: 'eu-west-1' },
+      mainRegion: 'us-east-1',
+      ...props,
+    }),
+  );
 }
 
 /** The resources of one CloudFormation type, by logical id. */
