@@ -12,6 +12,7 @@ import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps }
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parseConfig } from '../tasks/shared/config.js';
@@ -115,6 +116,13 @@ export interface ResponderStackProps extends StackProps {
    * @default no Object Lock
    */
   readonly evidenceObjectLockDays?: number;
+  /**
+   * Days between automatic rotations of the approval key ring (Secrets Manager, through the
+   * RotateApprovalKeys function); 0 turns rotation off. At least the approval TTL plus 8 days and
+   * 5 minutes (the longest a signed link lives, and the day a rotation may fall on), checked at synth.
+   * @default 30
+   */
+  readonly approvalKeyRotationDays?: number;
 }
 
 export class ResponderStack extends Stack {
@@ -195,7 +203,25 @@ export class ResponderStack extends Stack {
         : this.config.chat.channels.length > 0
           ? ({ create: true } as const)
           : undefined;
-    this.secrets = new ResponderSecrets(this, 'Secrets', chatWebhooks ? { chatWebhooks } : {});
+    const rotationDays = props.approvalKeyRotationDays ?? 30;
+    if (!Number.isInteger(rotationDays) || rotationDays < 0) {
+      throw new Error(
+        `approvalKeyRotationDays must be a whole number of days (0: no rotation), not ${rotationDays}`,
+      );
+    }
+    this.secrets = new ResponderSecrets(this, 'Secrets', {
+      ...(chatWebhooks ? { chatWebhooks } : {}),
+      ...(rotationDays > 0
+        ? {
+            approvalKeyRotation: {
+              after: Duration.days(rotationDays),
+              approvalTtl: Duration.seconds(this.config.timings.approvalTtlSeconds),
+              logRetention,
+              logKey,
+            },
+          }
+        : {}),
+    });
 
     this.email = new EmailDelivery(this, 'Email', {
       sender: this.config.sender,
@@ -308,6 +334,7 @@ export class ResponderStack extends Stack {
       throw new Error(`infra/functions.ts lists states the ASL does not have: ${unused.join(', ')}`);
 
     functions.set('ApprovalPage', this.approval.page);
+    if (this.secrets.rotationFunction) functions.set('RotateApprovalKeys', this.secrets.rotationFunction);
     for (const name of ['Sweep', 'EmailFeedback'] as const) {
       const spec = SERVICE_FUNCTIONS[name];
       functions.set(
@@ -316,6 +343,11 @@ export class ResponderStack extends Stack {
       );
     }
     this.functions = functions;
+    // The responder's own fix changes the bucket too; NormalizeEvent ignores the events it causes.
+    const remediation = functions.get('RemediateExposure');
+    const normalize = functions.get('NormalizeEvent');
+    if (!remediation || !normalize) throw new Error('no RemediateExposure or NormalizeEvent function');
+    normalize.function.addEnvironment('OWN_ROLE_ARNS', remediation.role.roleArn);
 
     const taskFunctions = new Map<string, lambda.IFunction>();
     for (const task of functionTaskStates(definition)) {
@@ -340,6 +372,11 @@ export class ResponderStack extends Stack {
     const emailFeedback = functions.get('EmailFeedback');
     if (!emailFeedback) throw new Error('no EmailFeedback function');
     this.email.subscribe(emailFeedback.function);
+    // SNS invokes the function asynchronously: an event it still fails after Lambda's two retries
+    // goes to the same dead-letter queue as one SNS could not deliver, not nowhere.
+    emailFeedback.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.email.deadLetterQueue),
+    });
     this.alarms = new OperatorAlarms(this, 'Operators', {
       operatorEmails: this.config.operators.email,
       subscribeOperators: props.subscribeOperatorEmails ?? true,
@@ -349,6 +386,7 @@ export class ResponderStack extends Stack {
       deadLetterQueue: this.intake.deadLetterQueue,
       sweep: sweep.function,
       sweepDeadLetterQueue: this.sweepSchedule.deadLetterQueue,
+      emailFeedbackDeadLetterQueue: this.email.deadLetterQueue,
     });
 
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });

@@ -146,6 +146,7 @@ describe('the alarms', () => {
   it.each([
     ['DeadLetters', 'the rule target', () => synth.stack.intake.deadLetterQueue],
     ['SweepDeadLetters', 'the sweep schedule', () => synth.stack.sweepSchedule.deadLetterQueue],
+    ['EmailFeedbackDeadLetters', 'the SES feedback subscription', () => synth.stack.email.deadLetterQueue],
   ])("%s: a message in %s's dead-letter queue pages the operators", (name, _what, queue) => {
     const properties = alarmOf(name);
     expect(properties).toMatchObject({
@@ -160,11 +161,12 @@ describe('the alarms', () => {
     expectToPageOperators(properties);
   });
 
-  it('are these eight and no others', () => {
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  it('are these nine and no others', () => {
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     expect([...synth.stack.alarms.alarms.keys()].sort()).toEqual([
       'ApprovalPageErrors',
       'DeadLetters',
+      'EmailFeedbackDeadLetters',
       'EmailFeedbackErrors',
       'ExecutionsAborted',
       'ExecutionsFailed',

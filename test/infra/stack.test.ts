@@ -221,9 +221,9 @@ describe('the state machine', () => {
 });
 
 describe('the functions', () => {
-  it('are one per Task state plus the approval page, the sweep and the email feedback', () => {
+  it('are one per Task state plus the approval page, the sweep, the email feedback and the key rotation', () => {
     expect([...synth.stack.functions.keys()].sort()).toEqual(
-      [...Object.keys(TASK_FUNCTIONS), ...Object.keys(SERVICE_FUNCTIONS)].sort(),
+      [...Object.keys(TASK_FUNCTIONS), ...Object.keys(SERVICE_FUNCTIONS), 'RotateApprovalKeys'].sort(),
     );
     expect(Object.keys(responderFunctions())).toHaveLength(synth.stack.functions.size);
   });
@@ -334,7 +334,8 @@ describe('the functions', () => {
 
   it('passes the configuration inline to every function that reads it, as the schema parsed it', () => {
     for (const name of synth.stack.functions.keys()) {
-      if (name === 'ApprovalPage') continue;
+      // The page reads only its table and key ring; the rotation only the secret its event names.
+      if (name === 'ApprovalPage' || name === 'RotateApprovalKeys') continue;
       const env = environmentOf(name);
       expect(JSON.parse(String(env.RESPONDER_CONFIG)), name).toEqual(synth.stack.config);
       expect(env.TABLE_NAME, name).toBeDefined();
@@ -387,6 +388,39 @@ describe('the intake', () => {
     expect(statements).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
+  });
+});
+
+describe('the wiring between functions', () => {
+  it("tells NormalizeEvent RemediateExposure's role, so the events our own fix causes are ignored", () => {
+    const remediation = synth.stack.functions.get('RemediateExposure');
+    if (!remediation) throw new Error('no RemediateExposure');
+    expect(referencedId(environmentOf('NormalizeEvent').OWN_ROLE_ARNS)).toBe(logicalIdOf(remediation.role));
+    for (const name of synth.stack.functions.keys()) {
+      if (name !== 'NormalizeEvent') expect(environmentOf(name).OWN_ROLE_ARNS, name).toBeUndefined();
+    }
+  });
+
+  it('sends an email feedback event that still fails after the retries to the feedback dead-letter queue', () => {
+    const feedback = synth.stack.functions.get('EmailFeedback');
+    if (!feedback) throw new Error('no EmailFeedback');
+    const configs = Object.values(ofType(resources, 'AWS::Lambda::EventInvokeConfig'));
+    expect(configs).toHaveLength(1);
+    const props = configs[0]?.Properties ?? {};
+    expect(referencedId(props.FunctionName)).toBe(logicalIdOf(feedback.function));
+    const onFailure = (props.DestinationConfig as { OnFailure?: { Destination?: unknown } }).OnFailure;
+    expect(referencedId(onFailure?.Destination)).toBe(logicalIdOf(synth.stack.email.deadLetterQueue));
+  });
+
+  it('rotates the approval key ring every 30 days unless told otherwise, and 0 turns it off', () => {
+    const schedules = Object.values(ofType(resources, 'AWS::SecretsManager::RotationSchedule'));
+    expect(schedules.map((s) => s.Properties?.RotationRules)).toEqual([
+      expect.objectContaining({ ScheduleExpression: 'rate(30 days)' }),
+    ]);
+    const off = synthesize({ approvalKeyRotationDays: 0 });
+    expect(ofType(off.resources, 'AWS::SecretsManager::RotationSchedule')).toEqual({});
+    expect(off.stack.functions.has('RotateApprovalKeys')).toBe(false);
+    expect(() => synthesize({ approvalKeyRotationDays: 2.5 })).toThrow(/whole number of days/);
   });
 });
 
