@@ -10,6 +10,8 @@
  *   ResponderStackProps.
  * - `manageSenderIdentity` (`true` to create the sender's SES identity): see ResponderStackProps.
  * - `sweepIntervalMinutes`: how often the sweep runs (default 360, six hours).
+ * - `approvalKeyRotationDays`: days between automatic rotations of the approval key ring
+ *   (default 30, `0` turns rotation off).
  * - `dataEvents` (`acl` or `writes`): CloudTrail data events for the object-level calls that
  *   can change an object's ACL (off by default; they cost money per event): `acl` logs
  *   PutObjectAcl only, `writes` also the uploads that can carry an ACL. `dataEventBuckets=a,b`
@@ -56,6 +58,7 @@ const approvalBaseUrl = context('approvalBaseUrl');
 const chatWebhooksSecretArn = context('chatWebhooksSecretArn');
 const sweepIntervalMinutes = context('sweepIntervalMinutes');
 const manageSenderIdentity = context('manageSenderIdentity');
+const approvalKeyRotationDays = context('approvalKeyRotationDays');
 const subscribeOperatorEmails = context('subscribeOperatorEmails');
 const evidenceObjectLockDays = context('evidenceObjectLockDays');
 const account = process.env.CDK_DEFAULT_ACCOUNT;
@@ -78,6 +81,7 @@ new ResponderStack(app, stackName, {
   ...(reserved ? { approvalPageReservedConcurrency: Number(reserved) } : {}),
   ...(sweepIntervalMinutes ? { sweepInterval: Duration.minutes(Number(sweepIntervalMinutes)) } : {}),
   ...(manageSenderIdentity ? { manageSenderIdentity: manageSenderIdentity === 'true' } : {}),
+  ...(approvalKeyRotationDays ? { approvalKeyRotationDays: Number(approvalKeyRotationDays) } : {}),
   ...(subscribeOperatorEmails ? { subscribeOperatorEmails: subscribeOperatorEmails !== 'false' } : {}),
   ...(dataEvents ? { dataEvents: { ...dataEvents, allRegions: forwarderRegions.length > 0 } } : {}),
   ...(evidenceObjectLockDays ? { evidenceObjectLockDays: Number(evidenceObjectLockDays) } : {}),
