@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { type KeyRing, verifyApprovalLink } from '../shared/approval/links.js';
+import { type KeyRing, keyOfRing, verifyApprovalLink } from '../shared/approval/links.js';
 import type { Clock } from '../shared/clock.js';
 import type { ApprovalOutcome, ApprovalRecord } from '../shared/contracts.js';
 import { logger } from '../shared/logger.js';
@@ -65,11 +65,14 @@ export async function deliverDecision(
 }
 
 /**
- * The CSRF secret, derived from the link key: every instance of the endpoint has the same one
+ * The CSRF secret, derived from a link key: every instance of the endpoint has the same one
  * (the page is served by one instance and its form posted to another), and it is never stored.
+ * Derived from the key the link names when the ring holds it, so a page served just before a
+ * rotation and posted just after (or by an instance whose ring is a few minutes older) agree.
  */
-export function csrfSecretOf(keyRing: KeyRing): Buffer {
-  return createHmac('sha256', keyRing.current.secret).update('approval-page csrf v1').digest();
+export function csrfSecretOf(keyRing: KeyRing, linkKeyId?: string): Buffer {
+  const key = (linkKeyId === undefined ? undefined : keyOfRing(keyRing, linkKeyId)) ?? keyRing.current;
+  return createHmac('sha256', key.secret).update('approval-page csrf v1').digest();
 }
 
 export function approvalPageDeps(input: PageDepsInput): ApprovalPageDeps {

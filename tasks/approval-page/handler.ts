@@ -8,7 +8,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { z } from 'zod';
-import { loadKeyRing } from '../shared/approval/links.js';
+import {
+  keyIdOfSignature,
+  keyOfRing,
+  loadKeyRing,
+  secretsManagerKeyReader,
+} from '../shared/approval/links.js';
 import { systemClock } from '../shared/clock.js';
 import { logger } from '../shared/logger.js';
 import { ApprovalStore } from '../shared/store/approval-store.js';
@@ -49,18 +54,34 @@ export function toPageRequest(event: LambdaFunctionURLEvent): PageRequest {
   };
 }
 
-let deps: Promise<ApprovalPageDeps> | undefined;
+let clients: { approvals: ApprovalStore; sfn: SFNClient } | undefined;
 
-async function pageDeps(): Promise<ApprovalPageDeps> {
+/**
+ * The page's dependencies for one request. The key ring is read for every request (Secrets
+ * Manager answers from a five-minute cache, so a rotated key lands without a cold start), and
+ * read again past the cache when the link names a key the cached ring lacks: a link signed
+ * with a key rotated in moments ago must not be refused for up to five minutes.
+ */
+async function pageDeps(request: PageRequest): Promise<ApprovalPageDeps> {
   const env = parseOrThrow(EnvironmentSchema, process.env, 'function environment');
-  const keyRing = await loadKeyRing({ env: process.env });
-  return approvalPageDeps({
+  clients ??= {
     approvals: new ApprovalStore({ client: new DynamoDBClient({}), tableName: env.TABLE_NAME }),
     sfn: new SFNClient({}),
+  };
+  const linkKeyId = keyIdOfSignature(request.query.sig);
+  let keyRing = await loadKeyRing({ env: process.env });
+  if (linkKeyId !== undefined && !keyOfRing(keyRing, linkKeyId)) {
+    keyRing = await loadKeyRing({
+      env: process.env,
+      getSecret: secretsManagerKeyReader({ forceFetch: true }),
+    });
+  }
+  return approvalPageDeps({
+    ...clients,
     keyRing,
     clock: systemClock,
     origin: new URL(env.APPROVAL_BASE_URL).origin,
-    csrfSecret: csrfSecretOf(keyRing),
+    csrfSecret: csrfSecretOf(keyRing, linkKeyId),
   });
 }
 
@@ -70,8 +91,8 @@ export async function handler(
 ): Promise<Exclude<LambdaFunctionURLResult, string> & { statusCode: number }> {
   let answer = serverErrorResponse();
   try {
-    deps ??= pageDeps();
-    answer = await handleApprovalRequest(toPageRequest(event), await deps);
+    const request = toPageRequest(event);
+    answer = await handleApprovalRequest(request, await pageDeps(request));
   } catch (error) {
     // Never the request itself: its query holds the signature.
     logger.error('approval page failed', { error: error instanceof Error ? error.name : 'unknown' });

@@ -253,12 +253,31 @@ export async function loadKeyRing(options: KeyRingSources = {}): Promise<KeyRing
  * Reads a secret's text through Powertools Parameters, cached for five minutes, so a warm
  * function does not ask Secrets Manager on every call. Nothing is sent until it is called.
  */
-export function secretsManagerKeyReader(): (name: string) => Promise<string | undefined> {
+export function secretsManagerKeyReader(
+  options: { readonly forceFetch?: boolean } = {},
+): (name: string) => Promise<string | undefined> {
   return async (name) => {
-    const value = await getPowertoolsSecret(name, { maxAge: SECRET_MAX_AGE_SECONDS });
+    const value = await getPowertoolsSecret(name, {
+      maxAge: SECRET_MAX_AGE_SECONDS,
+      ...(options.forceFetch ? { forceFetch: true } : {}),
+    });
     if (value === undefined || typeof value === 'string') return value;
     return Buffer.from(value).toString('utf8');
   };
+}
+
+/**
+ * The key a link's `sig` names, read without checking the link (`v1.<keyId>.<mac>`); undefined
+ * when it names none in the one form a signer makes.
+ */
+export function keyIdOfSignature(sig: string | null | undefined): string | undefined {
+  const [version, keyId] = (sig ?? '').split('.');
+  return version === VERSION && keyId !== undefined && KEY_ID_PATTERN.test(keyId) ? keyId : undefined;
+}
+
+/** The ring's key with this id, current or previous. */
+export function keyOfRing(ring: KeyRing, keyId: string): SigningKey | undefined {
+  return [ring.current, ...ring.previous].find((key) => key.id === keyId);
 }
 
 const KeyIdSchema = z.string().regex(KEY_ID_PATTERN, 'a key id is 1 to 32 characters of A-Z a-z 0-9 _ -');
