@@ -394,11 +394,21 @@ export class ResponderStack extends Stack {
     new CfnOutput(this, 'EvidenceBucketName', { value: this.evidence.bucket.bucketName });
     new CfnOutput(this, 'ApprovalPageUrl', { value: this.approval.baseUrl });
     new CfnOutput(this, 'ApprovalKeysSecretArn', { value: keysSecret });
-    new CfnOutput(this, 'ApprovalKeysSetup', {
-      description:
-        'Optional: writes the approval key ring as a ring (current and previous keys), the form a rotation keeps; the generated single key works as it is',
-      value: keyRingSetupCommand(keysSecret),
-    });
+    if (this.secrets.rotationFunction) {
+      new CfnOutput(this, 'ApprovalKeysRotateNow', {
+        description:
+          'Rotates the approval key ring now (a fresh key signs, the old one still verifies); twice in a row drops a leaked key, and the links signed with it',
+        value: `aws secretsmanager rotate-secret --secret-id ${keysSecret}`,
+      });
+    } else {
+      // Without rotation only: a ring written by hand keeps no previous key, so links already
+      // sent would stop working.
+      new CfnOutput(this, 'ApprovalKeysSetup', {
+        description:
+          'Optional, without rotation: writes a fresh key ring by hand (links already sent stop working); the generated single key works as it is',
+        value: keyRingSetupCommand(keysSecret),
+      });
+    }
     new CfnOutput(this, 'OperatorsTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'SesConfigurationSetName', {
       value: this.email.configurationSet.configurationSetName,

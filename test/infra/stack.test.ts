@@ -420,6 +420,12 @@ describe('the wiring between functions', () => {
     const off = synthesize({ approvalKeyRotationDays: 0 });
     expect(ofType(off.resources, 'AWS::SecretsManager::RotationSchedule')).toEqual({});
     expect(off.stack.functions.has('RotateApprovalKeys')).toBe(false);
+    // The hand-written ring keeps no previous key: offered only where nothing rotates.
+    const outputs = (s: Synthesized) => Object.keys(s.template.toJSON().Outputs as object);
+    expect(outputs(synth)).toContain('ApprovalKeysRotateNow');
+    expect(outputs(synth)).not.toContain('ApprovalKeysSetup');
+    expect(outputs(off)).toContain('ApprovalKeysSetup');
+    expect(outputs(off)).not.toContain('ApprovalKeysRotateNow');
     expect(() => synthesize({ approvalKeyRotationDays: 2.5 })).toThrow(/whole number of days/);
   });
 });
