@@ -27,7 +27,8 @@
  * - `secrets`: the secrets this function is given (the approval key ring, the chat webhooks);
  * - `sesIdentities`: the account's SES identities, with `ses:FromAddress` fixed to the sender;
  * - `securityHub` / `securityHubProduct`: this account's hub and its default product (our findings);
- * - `macieJobs`: this account's Macie classification jobs.
+ * - `macieJobs`: this account's Macie classification jobs;
+ * - `configParameter`: the SSM parameter holding a configuration too large for the environment.
  */
 export type ResourceScope =
   | 'anyBucket'
@@ -41,7 +42,8 @@ export type ResourceScope =
   | 'sesIdentities'
   | 'securityHub'
   | 'securityHubProduct'
-  | 'macieJobs';
+  | 'macieJobs'
+  | 'configParameter';
 
 /** What one SDK call needs: the IAM actions it is authorized by, and where they may be scoped. */
 export interface CallPermission {
@@ -103,6 +105,8 @@ export const IAM_ACTIONS = {
   'dynamodb:BatchWriteItem': { actions: ['dynamodb:BatchWriteItem'], scope: 'table' },
   // Secrets Manager, through Powertools Parameters (the approval key ring, the chat webhooks).
   'secretsmanager:GetSecretValue': { actions: ['secretsmanager:GetSecretValue'], scope: 'secrets' },
+  // SSM: the configuration, when it is too large for RESPONDER_CONFIG (a String parameter: no KMS).
+  'ssm:GetParameter': { actions: ['ssm:GetParameter'], scope: 'configParameter' },
   // Secrets Manager: the approval key ring's rotation function (tasks/rotate-approval-keys).
   'secretsmanager:DescribeSecret': { actions: ['secretsmanager:DescribeSecret'], scope: 'secrets' },
   'secretsmanager:PutSecretValue': { actions: ['secretsmanager:PutSecretValue'], scope: 'secrets' },

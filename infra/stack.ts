@@ -14,6 +14,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { parseConfig } from '../tasks/shared/config.js';
 import type { ResponderConfig, ResponderConfigInput } from '../tasks/shared/contracts.js';
@@ -39,10 +40,14 @@ const BACKUP_PREFIX = 'backups/';
 export const DEFAULT_STATE_MACHINE_NAME = 's3-exposure-response';
 
 /**
- * Lambda allows 4 KB of environment per function; the configuration travels in RESPONDER_CONFIG,
- * so a larger one must wait for the SSM parameter form (RESPONDER_CONFIG_PARAMETER).
+ * Lambda allows 4 KB of environment per function, beside the table, the secrets and the URLs:
+ * a configuration up to this size travels inline (RESPONDER_CONFIG), a larger one in an SSM
+ * parameter the functions read at start (RESPONDER_CONFIG_PARAMETER).
  */
-const MAX_CONFIG_BYTES = 3_000;
+const MAX_INLINE_CONFIG_BYTES = 3_000;
+/** An SSM String parameter holds 4 KB (standard tier) or 8 KB (advanced tier, billed per month). */
+const MAX_STANDARD_PARAMETER_BYTES = 4_096;
+const MAX_PARAMETER_BYTES = 8_192;
 
 export interface ResponderStackProps extends StackProps {
   /**
@@ -136,6 +141,8 @@ export class ResponderStack extends Stack {
   readonly alarms: OperatorAlarms;
   readonly sweepSchedule: SweepSchedule;
   readonly email: EmailDelivery;
+  /** The configuration's SSM parameter, when it is too large for the functions' environment. */
+  readonly configParameter: ssm.StringParameter | undefined;
   /** The data events trail, when `dataEvents` is set. */
   readonly dataEvents: DataEvents | undefined;
   /** Every responder function: the Task states' by state name, then ApprovalPage, Sweep, EmailFeedback. */
@@ -145,11 +152,26 @@ export class ResponderStack extends Stack {
     super(scope, id, props);
     this.config = parseConfig(props.config);
     const configJson = JSON.stringify(this.config);
-    if (Buffer.byteLength(configJson) > MAX_CONFIG_BYTES) {
+    const configBytes = Buffer.byteLength(configJson);
+    if (configBytes > MAX_PARAMETER_BYTES) {
       throw new Error(
-        `the configuration is ${Buffer.byteLength(configJson)} bytes as JSON; RESPONDER_CONFIG holds at most ${MAX_CONFIG_BYTES}`,
+        `the configuration is ${configBytes} bytes as JSON; an SSM parameter holds at most ${MAX_PARAMETER_BYTES}`,
       );
     }
+    this.configParameter =
+      configBytes > MAX_INLINE_CONFIG_BYTES
+        ? new ssm.StringParameter(this, 'Configuration', {
+            description: `S3 Exposure Responder: the configuration (${configBytes} bytes, too large for the functions' environment)`,
+            stringValue: configJson,
+            tier:
+              configBytes > MAX_STANDARD_PARAMETER_BYTES
+                ? ssm.ParameterTier.ADVANCED
+                : ssm.ParameterTier.STANDARD,
+          })
+        : undefined;
+    const configEnvironment: Record<string, string> = this.configParameter
+      ? { RESPONDER_CONFIG_PARAMETER: this.configParameter.parameterName }
+      : { RESPONDER_CONFIG: configJson };
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     const stateMachineName = props.stateMachineName ?? DEFAULT_STATE_MACHINE_NAME;
     const stateMachineArn = this.formatArn({
@@ -237,6 +259,7 @@ export class ResponderStack extends Stack {
           'Each backup is a new object under backups/<bucket>/<incident>/ of the evidence bucket, named when it is written; only that prefix of that bucket.',
       },
       stateMachine: { resources: [stateMachineArn] },
+      configParameter: this.configParameter ? { resources: [this.configParameter.parameterArn] } : undefined,
       executions: {
         resources: [executionsArn],
         wildcardReason:
@@ -281,7 +304,7 @@ export class ResponderStack extends Stack {
       const secrets: string[] = [];
       const environment: Record<string, string> = {
         TABLE_NAME: this.table.table.tableName,
-        RESPONDER_CONFIG: configJson,
+        ...configEnvironment,
         EVIDENCE_BUCKET: this.evidence.bucket.bucketName,
       };
       if (spec.calls.includes('sfn:StartExecution')) environment.STATE_MACHINE_ARN = stateMachineArn;
@@ -297,6 +320,7 @@ export class ResponderStack extends Stack {
       }
       const calls: SdkCall[] = [...spec.calls];
       if (secrets.length > 0) calls.push('secretsmanager:GetSecretValue');
+      if (this.configParameter) calls.push('ssm:GetParameter');
       return new ResponderFunction(this, id, {
         folder,
         description,

@@ -25,10 +25,20 @@ describe('cdk-nag AwsSolutions', () => {
     expect(report.success).toBe(true);
   });
 
-  it('has none either with chat configured, a custom approval URL, reserved concurrency and the sender identity managed', () => {
+  it('has none either with chat configured, a configuration in SSM, a custom approval URL, reserved concurrency and the sender identity managed', () => {
     const base = synthesize();
     const { stack } = synthesize({
-      config: { ...base.stack.config, chat: { channels: [{ name: 'sec-ops', kind: 'teams' }] } },
+      config: {
+        ...base.stack.config,
+        chat: { channels: [{ name: 'sec-ops', kind: 'teams' }] },
+        // Large enough for the SSM parameter form of the configuration.
+        modes: {
+          ...base.stack.config.modes,
+          byBucket: Object.fromEntries(
+            Array.from({ length: 80 }, (_, i) => [`acme-bucket-with-a-long-name-${i}`, 'approve' as const]),
+          ),
+        },
+      },
       approvalBaseUrl: 'https://approvals.example.com',
       approvalPageReservedConcurrency: 5,
       manageSenderIdentity: true,

@@ -5,6 +5,7 @@ import { POWERTOOLS_SERVICE_NAME } from '../../infra/constructs/responder-functi
 import { SERVICE_FUNCTIONS, TASK_FUNCTIONS } from '../../infra/functions.js';
 import { actionsFor, type SdkCall } from '../../infra/iam-actions.js';
 import { DEFAULT_STATE_MACHINE_NAME } from '../../infra/stack.js';
+import { defaultConfig } from '../../local/defaults.js';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../tasks/shared/store/table.js';
 import {
   actionsOf,
@@ -330,6 +331,36 @@ describe('the functions', () => {
         'Fn::GetAtt': [logicalIdOf(synth.stack.approval.functionUrl), 'FunctionUrl'],
       });
     }
+  });
+
+  it('puts a configuration too large for the environment in an SSM parameter, read only by the functions that read the configuration', () => {
+    /** The sample configuration with `n` buckets given a mode of their own (about 40 bytes each). */
+    const withBuckets = (n: number) => {
+      const config = defaultConfig();
+      const byBucket = Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`acme-bucket-with-a-long-name-${i}`, 'approve' as const]),
+      );
+      return { config: { ...config, modes: { ...config.modes, byBucket } } };
+    };
+    const large = synthesize(withBuckets(80));
+    const parameters = Object.values(ofType(large.resources, 'AWS::SSM::Parameter'));
+    expect(parameters).toHaveLength(1);
+    const value = String(parameters[0]?.Properties?.Value);
+    expect(JSON.parse(value)).toEqual(large.stack.config);
+    expect(parameters[0]?.Properties?.Tier).toBe(Buffer.byteLength(value) > 4096 ? 'Advanced' : 'Standard');
+    const parameterId = large.idOf(large.stack.configParameter as IConstruct);
+    for (const [name, fn] of large.stack.functions) {
+      const variables = variablesOf(large.resources[large.idOf(fn.function)]);
+      expect(variables.RESPONDER_CONFIG, name).toBeUndefined();
+      const reads = ['ApprovalPage', 'RotateApprovalKeys'].includes(name) ? undefined : parameterId;
+      expect(referencedId(variables.RESPONDER_CONFIG_PARAMETER), name).toBe(reads);
+      const statements = statementsOfRole(large.resources, large.idOf(fn.role)).filter((statement) =>
+        actionsOf(statement).includes('ssm:GetParameter'),
+      );
+      expect(statements.length, name).toBe(reads ? 1 : 0);
+    }
+    expect(() => synthesize(withBuckets(400))).toThrow(/an SSM parameter holds at most 8192/);
+    expect(Object.values(ofType(resources, 'AWS::SSM::Parameter'))).toEqual([]);
   });
 
   it('passes the configuration inline to every function that reads it, as the schema parsed it', () => {
