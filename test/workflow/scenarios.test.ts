@@ -229,6 +229,29 @@ describe('workflow scenarios', () => {
     expect(result.outbox[0]?.text).toMatch(/Security Hub/);
   });
 
+  it('neither a finding nor an alert could be written: the run still reaches ReportFailure and fails for the alarm', async () => {
+    const { result } = await run([sampleEvent('put-bucket-policy-public')], {
+      world: world((w) => {
+        w.faults.push(
+          {
+            service: 'securityhub',
+            operation: 'BatchImportFindings',
+            error: 'InternalException',
+            times: 1000,
+          },
+          { service: 'ses', operation: 'SendEmail', error: 'AccessDeniedException', times: 1000 },
+        );
+      }),
+    });
+    const [execution] = result.executions;
+    expect(execution?.path).toEqual(
+      expect.arrayContaining(['WriteFinding', 'NotifyRecipients', 'WasTheFindingWritten?', 'ReportFailure']),
+    );
+    expect(execution?.status).toBe('FAILED');
+    expect(execution?.error?.Error).not.toBe('States.Runtime');
+    expect(execution?.incident?.response).toBe('FAILED');
+  });
+
   it('throttling that the SDK retries away leaves the path unchanged', async () => {
     const simulation = await run([sampleEvent('put-bucket-policy-public')], {
       world: world((w) => {
