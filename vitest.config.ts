@@ -16,6 +16,8 @@ export default defineConfig({
   test: {
     setupFiles: ['./test/setup.ts'],
     testTimeout: 30_000,
+    // A whole-stack synth in a beforeAll takes seconds, more on a busy two-core CI machine.
+    hookTimeout: 60_000,
     env: {
       // The SDK warns on Node 20 that releases after January 2027 need Node 22: noise in tests.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1',
