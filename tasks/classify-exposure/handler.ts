@@ -7,6 +7,7 @@ import {
 } from '../shared/contracts.js';
 import { ChangeNotVisibleYetError } from '../shared/errors.js';
 import { coverage } from '../shared/exceptions.js';
+import { boundedObjectKeys, incidentKeys } from '../shared/incident-keys.js';
 import { lambdaHandler } from '../shared/lambda.js';
 import { logger } from '../shared/logger.js';
 import { bucketTrigger } from '../shared/state-access.js';
@@ -56,14 +57,19 @@ export const classifyExposureTask = defineTask(
     ]);
     const clients = deps.clientsFor(region);
 
-    const keys = keysOf([...(open?.events ?? []), ...events]);
+    // Besides the objects events named: the open incident's objects (found by listing the bucket,
+    // named by no event), and a new listing's; at most limits.objectScanLimit of those.
+    const others = open ? incidentKeys(open) : [];
     let scanGap: string | undefined;
     if (events.some((e) => UNCOVERS_OBJECT_ACLS.has(e.eventName)) && limits.objectScanLimit > 0) {
       const scan = await listObjectKeys(clients.s3, { bucket, accountId, limit: limits.objectScanLimit });
-      for (const key of scan.keys) keys.add(key);
+      others.push(...scan.keys);
       // A listing cut short by an error names that error; one stopped at the limit, the limit.
       if (scan.truncated) scanGap = scan.error ?? SCAN_LIMIT;
     }
+    const named = keysOf([...(open?.events ?? []), ...events]);
+    const { keys, cut } = boundedObjectKeys(named, others, limits.objectScanLimit);
+    if (cut) scanGap ??= SCAN_LIMIT;
     const raw = await readBucketSnapshot(clients, {
       accountId,
       bucket,

@@ -8,14 +8,8 @@ import {
   type ExposureVerdict,
   type Incident,
 } from '../shared/contracts.js';
+import { incidentKeys } from '../shared/incident-keys.js';
 import { parseOrThrow } from '../shared/validation.js';
-
-/** The objects an incident is about: the keys of its events and of its object-ACL vectors. */
-export function incidentKeys(incident: Incident): string[] {
-  const keys = new Set(incident.events.flatMap((e) => e.keys));
-  for (const v of incident.verdict.vectors) if (v.key !== null) keys.add(v.key);
-  return [...keys];
-}
 
 /** Reads the bucket again and classifies it: never act, or call a change done, on a stale verdict. */
 export async function rereadIncidentBucket(

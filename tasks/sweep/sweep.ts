@@ -14,13 +14,14 @@ import { GetBucketLocationCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { couldNotFullyAssess } from '../classify-exposure/assess.js';
 import { regionOfLocation } from '../classify-exposure/bucket-region.js';
-import { classifyExposure } from '../classify-exposure/classify.js';
+import { classifyExposure, SCAN_LIMIT } from '../classify-exposure/classify.js';
 import { mapWithConcurrency, readBucketSnapshot } from '../classify-exposure/read-snapshot.js';
 import { errorName, unreadableCode } from '../shared/aws-errors.js';
 import { BucketAccessSnapshotSchema, type Vector } from '../shared/contracts.js';
 import { BucketNotFoundError, ConcurrentUpdateError, InvalidInputError } from '../shared/errors.js';
 import { isExecutionRunning } from '../shared/execution-status.js';
 import { sha256Hex } from '../shared/hash.js';
+import { boundedObjectKeys, incidentKeys } from '../shared/incident-keys.js';
 import type { BucketRef, LeaseView } from '../shared/incident-store.js';
 import { logger } from '../shared/logger.js';
 import type { TaskDeps } from '../shared/task-deps.js';
@@ -164,14 +165,20 @@ async function checkBucket(deps: SweepDeps, sweepId: string, listed: ListedBucke
   const ref = { accountId: deps.accountId, bucket };
   const [open, lease] = await Promise.all([deps.store.getOpenIncident(ref), deps.store.getLease(ref)]);
   const holderRunning = lease ? await isExecutionRunning(deps.clients.sfn, lease.holder) : false;
-  // The open incident's objects too, so the verdict compares with the incident's own.
-  const objectKeys = [...new Set(open?.events.flatMap((e) => e.keys) ?? [])];
+  // The open incident's objects too (those its events named, and those a listing found), so the
+  // verdict compares with the incident's own; at most limits.objectScanLimit named by no event.
+  const { keys, cut } = boundedObjectKeys(
+    open?.events.flatMap((e) => e.keys) ?? [],
+    open ? incidentKeys(open) : [],
+    deps.config.limits.objectScanLimit,
+  );
   const raw = await readBucketSnapshot(deps.clientsFor(region), {
     accountId: deps.accountId,
     bucket,
-    objectKeys,
+    objectKeys: [...keys],
     objectAclConcurrency: deps.config.limits.objectAclConcurrency,
   });
+  if (cut) raw.unreadable = [...(raw.unreadable ?? []), { part: 'objectAcls', error: SCAN_LIMIT }];
   const verdict = classifyExposure(parseOrThrow(BucketAccessSnapshotSchema, raw, `snapshot of ${bucket}`));
   const decision = decideBucket({
     verdict,

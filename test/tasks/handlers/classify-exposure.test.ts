@@ -3,8 +3,19 @@ import { GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand } fro
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { classifyExposureTask } from '../../../tasks/classify-exposure/handler.js';
-import { type Incident, type WorkflowState, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
-import { closedIncident, INCIDENT_ID, makeIncident } from '../../support/incidents.js';
+import {
+  type Incident,
+  type IncidentEvent,
+  type WorkflowState,
+  WorkflowStateSchema,
+} from '../../../tasks/shared/contracts.js';
+import {
+  closedIncident,
+  INCIDENT_ID,
+  incidentEvents,
+  makeIncident,
+  objectAclVerdict,
+} from '../../support/incidents.js';
 import { bucketRef } from '../../support/store.js';
 import {
   ACCOUNT_ID,
@@ -126,6 +137,67 @@ describe('classifyExposureTask: what it reads', () => {
     expect(listed).toEqual([{ Bucket: BUCKET, ExpectedBucketOwner: ACCOUNT_ID, MaxKeys: 2 }]);
     expect(state.assessment).toMatchObject({ outcome: 'partial', severity: 'MEDIUM' });
     const incident = await deps.store.getOpenIncident(bucketRef(BUCKET));
+    expect(incident?.verdict.unknown).toContainEqual(
+      expect.objectContaining({ part: 'objectAcls', why: expect.stringMatching(/^ScanLimitReached/) }),
+    );
+  });
+});
+
+describe('classifyExposureTask: the objects an open incident found by listing the bucket', () => {
+  const FOUND = ['exports/a.csv', 'exports/b.csv', 'exports/c.csv'];
+
+  /** Open on acme-reports, public through the ACLs of FOUND, which no event named. */
+  async function openOnListedObjects(): Promise<void> {
+    await deps.store.putIncident(
+      makeIncident({
+        bucket: DELETE_POLICY_BUCKET,
+        response: 'NOTIFIED',
+        events: [{ ...(incidentEvents()[0] as IncidentEvent), eventName: 'DeleteBucketPublicAccessBlock' }],
+        verdict: objectAclVerdict(FOUND, DELETE_POLICY_BUCKET),
+      }),
+    );
+  }
+
+  function objectAclReads(): string[] {
+    return deps.mocks.s3
+      .commandCalls(GetObjectAclCommand)
+      .map((call) => call.args[0].input.Key ?? '')
+      .sort();
+  }
+
+  it('reads their ACLs again on an event that names no object: still public, the incident stays open', async () => {
+    await openOnListedObjects();
+    mockBucket(deps.mocks, {
+      bucket: DELETE_POLICY_BUCKET,
+      objects: { 'exports/a.csv': true, 'exports/b.csv': true, 'exports/c.csv': true },
+    });
+
+    const state = await classify(await registeredState(DELETE_POLICY_EVENT, deps));
+
+    expect(objectAclReads()).toEqual(FOUND);
+    expect(state.assessment).toMatchObject({
+      outcome: 'alreadyReported',
+      incidentId: INCIDENT_ID,
+      keyCount: 3,
+    });
+    expect(state.close).toBeUndefined();
+  });
+
+  it('reads at most limits.objectScanLimit of them, and names ScanLimitReached instead of calling the rest private', async () => {
+    deps = await makeDeps({ config: { limits: { objectScanLimit: 2 } } });
+    mockAccountWithoutBlockPublicAccess(deps.mocks);
+    await openOnListedObjects();
+    mockBucket(deps.mocks, {
+      bucket: DELETE_POLICY_BUCKET,
+      objects: { 'exports/a.csv': false, 'exports/b.csv': false, 'exports/c.csv': false },
+    });
+
+    const state = await classify(await registeredState(DELETE_POLICY_EVENT, deps));
+
+    expect(objectAclReads()).toEqual(['exports/a.csv', 'exports/b.csv']);
+    expect(state.assessment).toMatchObject({ outcome: 'partial', keyCount: 2 });
+    expect(state.close).toBeUndefined();
+    const incident = await deps.store.getOpenIncident(bucketRef(DELETE_POLICY_BUCKET));
     expect(incident?.verdict.unknown).toContainEqual(
       expect.objectContaining({ part: 'objectAcls', why: expect.stringMatching(/^ScanLimitReached/) }),
     );

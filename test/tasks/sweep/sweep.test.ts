@@ -1,4 +1,4 @@
-import { GetBucketLocationCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { GetBucketLocationCommand, GetObjectAclCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -8,8 +8,9 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { normalizeEvent } from '../../../tasks/normalize-event/handler.js';
-import { WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
+import { type IncidentEvent, WorkflowStateSchema } from '../../../tasks/shared/contracts.js';
 import { sweepAccount, sweepExecutionName } from '../../../tasks/sweep/sweep.js';
+import { incidentEvents, makeIncident, objectAclVerdict } from '../../support/incidents.js';
 import { bucketRef } from '../../support/store.js';
 import {
   ACCOUNT_ID,
@@ -297,6 +298,35 @@ describe('sweepAccount', () => {
       'name',
       'InvalidInputError',
     );
+  });
+
+  it('reads the ACLs of the objects an open incident found by listing, at most limits.objectScanLimit, naming the limit reached', async () => {
+    const found = ['exports/a.csv', 'exports/b.csv', 'exports/c.csv'];
+    deps = await makeDeps({ config: { limits: { objectScanLimit: 2 } } });
+    mockAccountWithoutBlockPublicAccess(deps.mocks);
+    mockBucket(deps.mocks, {
+      bucket: PRIVATE,
+      objects: { 'exports/a.csv': false, 'exports/b.csv': false, 'exports/c.csv': false },
+    });
+    deps.mocks.s3
+      .on(ListBucketsCommand)
+      .resolves({ Buckets: [{ Name: PRIVATE, BucketRegion: 'eu-central-1' }] });
+    await deps.store.putIncident(
+      makeIncident({
+        bucket: PRIVATE,
+        response: 'NOTIFIED',
+        events: [{ ...(incidentEvents()[0] as IncidentEvent), eventName: 'DeleteBucketPublicAccessBlock' }],
+        verdict: objectAclVerdict(found, PRIVATE),
+      }),
+    );
+
+    const report = await sweep();
+
+    const read = deps.mocks.s3.commandCalls(GetObjectAclCommand).map((call) => call.args[0].input.Key);
+    expect(read.sort()).toEqual(['exports/a.csv', 'exports/b.csv']);
+    // The third object was not read: not fully assessed, so the incident is not called over.
+    expect(report.notFullyAssessed).toEqual([PRIVATE]);
+    expect(report.started).toEqual([]);
   });
 
   it('fails when ListBuckets fails: nothing can be checked', async () => {
