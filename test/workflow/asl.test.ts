@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../local/runner.js';
+import { PROVEN_ELSEWHERE, TASK_CONTRACTS } from './asl-contracts.js';
+import { analysePaths, type Definition, readKey } from './asl-paths.js';
 
 type Validator = (
   definition: unknown,
@@ -10,7 +12,11 @@ type Validator = (
 const validate = createRequire(import.meta.url)('asl-validator') as Validator;
 
 const text = readFileSync(new URL('../../statemachine/exposure-response.asl.json', import.meta.url), 'utf8');
-const raw = JSON.parse(text) as { Comment?: string; States: Record<string, Record<string, unknown>> };
+const raw = JSON.parse(text) as {
+  Comment?: string;
+  StartAt: string;
+  States: Record<string, Record<string, unknown>>;
+};
 const states = Object.entries(raw.States);
 
 /**
@@ -165,5 +171,78 @@ describe('statemachine/exposure-response.asl.json', () => {
     };
     visit('NormalizeEvent');
     expect([...reached].sort()).toEqual(Object.keys(raw.States).sort());
+  });
+
+  describe('every path a state reads is there on every way in (a missing one is States.Runtime in AWS: no Catch takes it, the run ends before ReportFailure)', () => {
+    /** The reads the analysis cannot show safe, by `state path`. */
+    const unsafeIn = (definition: Definition) => [
+      ...new Set(analysePaths(definition, TASK_CONTRACTS).unsafe.map(readKey)),
+    ];
+    /** The definition with `change` made to a copy of one state. */
+    const changed = (state: string, change: (s: { Choices: Array<Record<string, unknown>> }) => void) => {
+      const copy = structuredClone(raw);
+      change(copy.States[state] as { Choices: Array<Record<string, unknown>> });
+      return copy;
+    };
+
+    it('reads no path that some way in may lack, apart from those proven elsewhere (asl-contracts.ts, each with why)', () => {
+      const unsafe = unsafeIn(raw);
+      expect(unsafe.filter((key) => !(key in PROVEN_ELSEWHERE))).toEqual([]);
+      // An entry the analysis no longer needs goes: the list holds only what it cannot prove.
+      expect(Object.keys(PROVEN_ELSEWHERE).filter((key) => !unsafe.includes(key))).toEqual([]);
+    });
+
+    it('sees every Choice comparison, parameter and path of the definition', () => {
+      const { reads } = analysePaths(raw, TASK_CONTRACTS);
+      const compared = [...text.matchAll(/"Variable":\s*"([^"]+)",\s*"(\w+)"/g)].filter(
+        (m) => m[2] !== 'IsPresent',
+      );
+      expect(reads.filter((r) => r.where.endsWith('.Variable'))).toHaveLength(compared.length);
+      expect(reads.map((r) => r.state)).toEqual(
+        expect.arrayContaining([
+          'ExecutionFailed',
+          'WaitForConsistency',
+          'WaitBeforeSuperseding',
+          'WaitForScan',
+        ]),
+      );
+    });
+
+    it('has a contract for exactly the Task states', () => {
+      const tasks = states.filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+      expect(Object.keys(TASK_CONTRACTS).sort()).toEqual(tasks.sort());
+    });
+
+    it('would have caught f7454ab: the frozen v1 definition, from before the fix, compares $.finding.written where WriteFinding and NotifyRecipients both failed', () => {
+      const v1 = JSON.parse(
+        readFileSync(
+          new URL('../fixtures/deployments/v1/exposure-response.asl.json', import.meta.url),
+          'utf8',
+        ),
+      ) as Definition;
+      expect(unsafeIn(v1)).toContain('WasTheFindingWritten? $.finding.written');
+    });
+
+    it('would catch the guard rule taken out again, or moved into the And beside the comparison', () => {
+      const withoutGuard = changed('WasTheFindingWritten?', (s) => {
+        s.Choices.shift();
+      });
+      expect(unsafeIn(withoutGuard)).toContain('WasTheFindingWritten? $.finding.written');
+      // AWS does not promise to stop at an And's first false member: a guard counts only as a rule of its own.
+      const guardInAnd = changed('WasTheFindingWritten?', (s) => {
+        s.Choices.shift();
+        const and = s.Choices[0]?.And as unknown[] | undefined;
+        if (!and) throw new Error('WasTheFindingWritten? has no And rule after its guard');
+        and.unshift({ Variable: '$.finding.written', IsPresent: true });
+      });
+      expect(unsafeIn(guardInAnd)).toContain('WasTheFindingWritten? $.finding.written');
+    });
+
+    it('would catch a new way into a Choice that does not carry what it compares', () => {
+      const copy = structuredClone(raw);
+      const catches = copy.States.CloseIncident?.Catch as Array<Record<string, unknown>>;
+      catches.unshift({ ErrorEquals: ['SomeError'], ResultPath: '$.error', Next: 'DidMoreEventsJoin?' });
+      expect(unsafeIn(copy)).toContain('DidMoreEventsJoin? $.lease.outcome');
+    });
   });
 });

@@ -229,28 +229,45 @@ describe('workflow scenarios', () => {
     expect(result.outbox[0]?.text).toMatch(/Security Hub/);
   });
 
-  it('neither a finding nor an alert could be written: the run still reaches ReportFailure and fails for the alarm', async () => {
-    const { result } = await run([sampleEvent('put-bucket-policy-public')], {
-      world: world((w) => {
-        w.faults.push(
-          {
-            service: 'securityhub',
-            operation: 'BatchImportFindings',
-            error: 'InternalException',
-            times: 1000,
-          },
-          { service: 'ses', operation: 'SendEmail', error: 'AccessDeniedException', times: 1000 },
-        );
-      }),
-    });
-    const [execution] = result.executions;
-    expect(execution?.path).toEqual(
-      expect.arrayContaining(['WriteFinding', 'NotifyRecipients', 'WasTheFindingWritten?', 'ReportFailure']),
-    );
-    expect(execution?.status).toBe('FAILED');
-    expect(execution?.error?.Error).not.toBe('States.Runtime');
-    expect(execution?.incident?.response).toBe('FAILED');
-  });
+  // f7454ab: with both failed there is no $.finding, and a Choice comparing it ends the run with
+  // States.Runtime before ReportFailure. Each mode goes its own way after WhichResponseMode?.
+  it.each([
+    ['notify', 'ReleaseLease'],
+    ['auto', 'RemediateExposure'],
+    ['approve', 'RequestApproval'],
+  ] as const)(
+    'neither a finding nor an alert could be written (mode %s): the response goes on to %s, and the run ends in ReportFailure for the alarm',
+    async (mode, next) => {
+      const simulation = await run([sampleEvent('put-bucket-policy-public')], {
+        mode,
+        world: world((w) => {
+          w.faults.push(
+            {
+              service: 'securityhub',
+              operation: 'BatchImportFindings',
+              error: 'InternalException',
+              times: 1000,
+            },
+            { service: 'ses', operation: 'SendEmail', error: 'AccessDeniedException', times: 1000 },
+          );
+        }),
+      });
+      const [execution] = simulation.result.executions;
+      const path = execution?.path ?? [];
+      const chose = path.indexOf('WasTheFindingWritten?');
+      expect(path.slice(chose - 1, chose + 3)).toEqual([
+        'NotifyRecipients',
+        'WasTheFindingWritten?',
+        'WhichResponseMode?',
+        next,
+      ]);
+      // Neither channel works, so even the failure report fails: the failed execution is the signal.
+      expect(path.slice(-2)).toEqual(['ReportFailure', 'FailureNotReported']);
+      expect(execution?.status).toBe('FAILED');
+      expect(simulation.records[0]?.error?.Error).toBe('FailureNotReportedError');
+      expect(execution?.incident?.response).toBe('FAILED');
+    },
+  );
 
   it('throttling that the SDK retries away leaves the path unchanged', async () => {
     const simulation = await run([sampleEvent('put-bucket-policy-public')], {
