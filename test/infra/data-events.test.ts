@@ -5,7 +5,14 @@ import {
   dataEventsFromContext,
 } from '../../infra/constructs/data-events.js';
 import { EXPOSURE_EVENT_NAMES } from '../../tasks/normalize-event/parse-event.js';
-import { ofType, referencedId, type Synthesized, statementsOf, synthesize } from './support.js';
+import {
+  bucketPoliciesOf,
+  LOCKED_DOWN_BUCKET_PROPERTIES,
+  ofType,
+  type Synthesized,
+  statementsOf,
+  synthesize,
+} from './support.js';
 
 type FieldSelector = Record<string, unknown> & { Field: string };
 
@@ -98,17 +105,7 @@ describe('data events: acl (PutObjectAcl only)', () => {
     expect(synth.resources[synth.idOf(dataEvents.logBucket)]).toMatchObject({
       DeletionPolicy: 'Retain',
       Properties: {
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        VersioningConfiguration: { Status: 'Enabled' },
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        ...LOCKED_DOWN_BUCKET_PROPERTIES,
         LifecycleConfiguration: {
           Rules: [expect.objectContaining({ ExpirationInDays: DATA_EVENT_LOG_DAYS, Status: 'Enabled' })],
         },
@@ -121,9 +118,7 @@ describe('data events: acl (PutObjectAcl only)', () => {
     const dataEvents = synth.stack.dataEvents;
     if (!dataEvents) throw new Error('no data events');
     const bucketId = synth.idOf(dataEvents.logBucket);
-    const policies = Object.entries(ofType(synth.resources, 'AWS::S3::BucketPolicy')).filter(
-      ([, policy]) => referencedId(policy.Properties?.Bucket) === bucketId,
-    );
+    const policies = Object.entries(bucketPoliciesOf(synth.resources, bucketId));
     expect(policies).toHaveLength(1);
     const [policyId, policy] = policies[0] ?? [];
     const statements = statementsOf(policy?.Properties?.PolicyDocument);

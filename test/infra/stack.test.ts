@@ -9,6 +9,8 @@ import { defaultConfig } from '../../local/defaults.js';
 import { PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../tasks/shared/store/table.js';
 import {
   actionsOf,
+  bucketPoliciesOf,
+  LOCKED_DOWN_BUCKET_PROPERTIES,
   listOf,
   ofType,
   type Resources,
@@ -92,26 +94,12 @@ describe('the evidence bucket', () => {
     const bucket = resources[evidenceId()];
     expect(bucket).toMatchObject({
       DeletionPolicy: 'Retain',
-      Properties: {
-        PublicAccessBlockConfiguration: {
-          BlockPublicAcls: true,
-          BlockPublicPolicy: true,
-          IgnorePublicAcls: true,
-          RestrictPublicBuckets: true,
-        },
-        VersioningConfiguration: { Status: 'Enabled' },
-        BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-        },
-        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-      },
+      Properties: LOCKED_DOWN_BUCKET_PROPERTIES,
     });
   });
 
   it('refuses every request without TLS', () => {
-    const policies = Object.values(ofType(resources, 'AWS::S3::BucketPolicy')).filter(
-      (policy) => referencedId(policy.Properties?.Bucket) === evidenceId(),
-    );
+    const policies = Object.values(bucketPoliciesOf(resources, evidenceId()));
     expect(policies).toHaveLength(1);
     const statements = statementsOf(policies[0]?.Properties?.PolicyDocument);
     expect(statements).toContainEqual(

@@ -65,6 +65,21 @@ export function ofType(resources: Resources, type: string): Resources {
   return Object.fromEntries(Object.entries(resources).filter(([, resource]) => resource.Type === type));
 }
 
+/** A bucket's properties where the responder keeps data: no public access, versioned, SSE-S3, ACLs disabled. */
+export const LOCKED_DOWN_BUCKET_PROPERTIES = {
+  PublicAccessBlockConfiguration: {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  },
+  VersioningConfiguration: { Status: 'Enabled' },
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+  },
+  OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+};
+
 /** `{ "Ref": id }` or `{ "Fn::GetAtt": [id, …] }` -> id. */
 export function referencedId(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -73,6 +88,15 @@ export function referencedId(value: unknown): string | undefined {
   const getAtt = node['Fn::GetAtt'];
   if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
   return undefined;
+}
+
+/** The bucket policies of the bucket with logical id `bucketId`, by logical id. */
+export function bucketPoliciesOf(resources: Resources, bucketId: string): Resources {
+  return Object.fromEntries(
+    Object.entries(ofType(resources, 'AWS::S3::BucketPolicy')).filter(
+      ([, policy]) => referencedId(policy.Properties?.Bucket) === bucketId,
+    ),
+  );
 }
 
 /** The policy statements attached to a role: its inline policies and the AWS::IAM::Policy resources naming it. */

@@ -9,34 +9,34 @@
  *   where ListBuckets names no Region.
  */
 import type { InitializeMiddleware, MetadataBearer } from '@smithy/types';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asFunction, outsideAnyFunction } from '../../local/call-ledger.js';
 import { sweepEnvironment } from '../../local/commands/sweep.js';
-import { defaultConfig } from '../../local/defaults.js';
-import { LocalEnvironment } from '../../local/environment.js';
+import type { LocalEnvironment } from '../../local/environment.js';
 import type { StateHandler } from '../../local/runner.js';
-import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
+import { ALL_USERS } from '../../local/sandbox/acl.js';
 import type { Fault } from '../../local/sandbox/world.js';
-import type { ResponderConfig } from '../../tasks/shared/contracts.js';
 import { sweepAccount } from '../../tasks/sweep/sweep.js';
 import { verifyRemediation } from '../../tasks/verify-remediation/handler.js';
 import { bucketRef } from '../support/store.js';
 import {
   alertsIn,
   approveEnvironment,
-  nextApprovalWait,
+  deliver,
+  joinWhileApprovalWaits,
+  modeConfig,
+  openEnvironment,
   openState,
   PATHS,
+  publicPolicyBehindAccountBlock,
   publicReadPolicy,
+  publicWriteBucketAcl,
   run,
-  type SampleEvent,
   sampleEvent,
   startUntilApprovalWaits,
   tempStateDir,
   world,
 } from './support.js';
-
-const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 
 /** S3 answering one read of `bucket` as if it had just been deleted: a lagging replica's answer. */
 function oneNoSuchBucket(bucket: string): Fault {
@@ -65,14 +65,7 @@ describe('one NoSuchBucket among the answers: HeadBucket says the bucket is stil
     const simulation = await run([sampleEvent('delete-account-public-access-block')], {
       keepOpen: true,
       world: world((w) => {
-        w.accountPublicAccessBlock = {
-          BlockPublicAcls: true,
-          IgnorePublicAcls: true,
-          BlockPublicPolicy: true,
-          RestrictPublicBuckets: true,
-        };
-        const logs = w.buckets['acme-logs'];
-        if (logs) logs.policy = publicReadPolicy('acme-logs');
+        publicPolicyBehindAccountBlock(w, 'acme-logs');
         // Queued before the run: the fan-out's read of the bucket is the first to meet it.
         w.faults.push(oneNoSuchBucket('acme-logs'));
       }),
@@ -99,15 +92,7 @@ describe('one NoSuchBucket among the answers: HeadBucket says the bucket is stil
     // The owner waits and reads nothing: the joining event's read is the one to meet it.
     environment.sandbox.injectFault(oneNoSuchBucket('acme-public-assets'));
 
-    const widening = JSON.parse(
-      JSON.stringify(sampleEvent('put-bucket-acl-body')).replace(
-        '"Permission":"READ"',
-        '"Permission":"WRITE"',
-      ),
-    ) as SampleEvent;
-    applyEventToWorld(environment.sandbox, widening);
-    const askedAgain = nextApprovalWait(environment);
-    const joiner = await environment.runner.start(widening);
+    const { joiner, askedAgain } = await joinWhileApprovalWaits(environment, publicWriteBucketAcl());
     await askedAgain;
 
     expect(noSuchBucketAnswers(environment, 'acme-public-assets')).toBe(1);
@@ -127,21 +112,11 @@ describe('one NoSuchBucket among the answers: HeadBucket says the bucket is stil
       if (verifications === 1) environment.sandbox.injectFault(oneNoSuchBucket('acme-public-assets'));
       return verifyRemediation(payload, deps);
     };
-    const config: ResponderConfig = {
-      ...defaultConfig(),
-      modes: { default: 'auto', bySeverity: {}, byBucket: {} },
-    };
-    const environment = await LocalEnvironment.open({
-      stateDir: await tempStateDir(),
-      world: world(),
-      config,
+    const environment = await openEnvironment({
+      config: modeConfig('auto'),
       handlers: { VerifyRemediation: faultFirst },
     });
-    onTestFinished(() => environment.close());
-    const event = sampleEvent('put-bucket-policy-public');
-    applyEventToWorld(environment.sandbox, event);
-    const record = await environment.runner.start(event);
-    await environment.runner.idle();
+    const record = await deliver(environment, sampleEvent('put-bucket-policy-public'));
 
     expect(noSuchBucketAnswers(environment, 'acme-public-assets')).toBe(1);
     expect(headBuckets(environment, 'acme-public-assets')).toEqual(['ok']);

@@ -6,25 +6,35 @@
  * old ones in batches. Each scenario asserts what the path did with the whole incident, so a
  * task that lost or mangled a part (or could not read or write one in AWS) fails here.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decideByLink } from '../../local/approval/decide.js';
-import { defaultConfig } from '../../local/defaults.js';
-import { LocalEnvironment } from '../../local/environment.js';
+import type { LocalEnvironment } from '../../local/environment.js';
 import type { StateHandler, TaskHandlers } from '../../local/runner.js';
-import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
+import { ALL_USERS } from '../../local/sandbox/acl.js';
 import type { World } from '../../local/sandbox/world.js';
 import { classifyExposureTask } from '../../tasks/classify-exposure/handler.js';
 import { registerIncident } from '../../tasks/register-incident/handler.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
 import { reportFailure } from '../../tasks/report-failure/handler.js';
-import type { Incident, ResponderConfig } from '../../tasks/shared/contracts.js';
+import type { Incident } from '../../tasks/shared/contracts.js';
 import { splitRecord } from '../../tasks/shared/store/incident-items.js';
 import { bucketRef } from '../support/store.js';
 import {
   alertsIn,
-  nextApprovalWait,
+  blockAllPublicAccess,
+  deliver,
+  exceptAndCloseOpenIncident,
+  joinWhileApprovalWaits,
+  modeConfig,
+  objectAclKeys,
+  openEnvironment,
+  openState,
   PATHS,
+  publicObjectKeys,
+  publicObjectsBehindBlock,
+  publicWriteBucketAcl,
   run,
+  SAMPLE_OWNER_ID,
   type SampleEvent,
   sampleEvent,
   startUntilApprovalWaits,
@@ -34,41 +44,17 @@ import {
 
 const BUCKET = 'acme-public-assets';
 const ACCOUNT = '111122223333';
-/** The sample account's canonical id: the objects are the bucket owner's, so their ACLs can be fixed. */
-const OWNER_ID = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
-const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 /** Under remediation.maxObjectKeys (100): each object's ACL is fixed on its own. */
 const KEYS = Array.from({ length: 90 }, (_, i) => `exports/part-${String(i).padStart(4, '0')}.csv`);
 
 /** Every object readable by anyone, masked by the bucket's Block Public Access until the event removes it. */
 function publicObjects(w: World): void {
-  const bucket = w.buckets[BUCKET];
-  if (!bucket) throw new Error(`the sample world has no ${BUCKET}`);
-  bucket.publicAccessBlock = {
-    BlockPublicAcls: true,
-    IgnorePublicAcls: true,
-    BlockPublicPolicy: true,
-    RestrictPublicBuckets: true,
-  };
-  const acl = {
-    Owner: { ID: OWNER_ID },
-    Grants: [{ Grantee: { Type: 'Group', URI: ALL_USERS }, Permission: 'READ' }],
-  };
-  bucket.objects = Object.fromEntries(
-    KEYS.map((key) => [key, { size: 10, acl: structuredClone(acl) }]),
-  ) as never;
+  publicObjectsBehindBlock(w, BUCKET, KEYS);
 }
 
 /** Block Public Access removed from the bucket: the 90 object ACLs are in force at once. */
 function unblock(): SampleEvent {
   return sampleEvent('delete-bucket-public-access-block');
-}
-
-/** The objects whose ACL still lets anyone in, as the sandbox holds them now. */
-function publicKeys(w: World): string[] {
-  return Object.entries(w.buckets[BUCKET]?.objects ?? {})
-    .filter(([, object]) => JSON.stringify(object.acl ?? null).includes(ALL_USERS))
-    .map(([key]) => key);
 }
 
 /** The incident as the store would write it: lists in part items (what makes every read a query). */
@@ -80,8 +66,7 @@ function expectStoredInParts(incident: Incident | null | undefined): void {
 
 /** Every object's way in, still on the incident after the path wrote it. */
 function expectEveryObject(incident: Incident | null | undefined): void {
-  const keys = incident?.verdict.vectors.flatMap((v) => (v.source === 'objectAcl' && v.key ? [v.key] : []));
-  expect(keys?.sort()).toEqual(KEYS);
+  expect(objectAclKeys(incident?.verdict.vectors)).toEqual(KEYS);
 }
 
 /** S3 writes to the bucket that S3 accepted. */
@@ -95,30 +80,9 @@ function bucketWrites(environment: LocalEnvironment) {
   );
 }
 
-/**
- * A fresh state folder on the world of 90 public objects; closed when the test ends, after any
- * approval still waiting is let expire.
- */
-async function openLarge(
-  config: ResponderConfig = defaultConfig(),
-  handlers: Partial<TaskHandlers> = {},
-): Promise<LocalEnvironment> {
-  const environment = await LocalEnvironment.open({
-    stateDir: await tempStateDir(),
-    world: world(publicObjects),
-    config,
-    handlers,
-  });
-  onTestFinished(async () => {
-    for (const { token } of environment.taskTokens.waiting()) environment.taskTokens.expire(token);
-    await environment.runner.idle();
-    await environment.close();
-  });
-  return environment;
-}
-
-function approveConfig(): ResponderConfig {
-  return { ...defaultConfig(), modes: { default: 'approve', bySeverity: {}, byBucket: {} } };
+/** A fresh state folder in mode approve on the world of 90 public objects (see openEnvironment). */
+function openLarge(handlers: Partial<TaskHandlers> = {}): Promise<LocalEnvironment> {
+  return openEnvironment({ config: modeConfig('approve'), world: world(publicObjects), handlers });
 }
 
 async function theIncident(environment: LocalEnvironment): Promise<Incident> {
@@ -143,10 +107,10 @@ describe('an incident kept in part items', () => {
       remediation: { verified: true, after: { summary: 'not public' } },
     });
     expect(incident?.remediation?.addressed).toHaveLength(KEYS.length);
-    expect(publicKeys(simulation.result.world)).toEqual([]);
+    expect(publicObjectKeys(simulation.result.world, BUCKET)).toEqual([]);
     // The owner's own grant is what is left on each object.
     const someObject = simulation.result.world.buckets[BUCKET]?.objects[KEYS[7] ?? ''];
-    expect(someObject?.acl).toMatchObject({ Owner: { ID: OWNER_ID } });
+    expect(someObject?.acl).toMatchObject({ Owner: { ID: SAMPLE_OWNER_ID } });
 
     // Each object's ACL was read just before the fix, and put back without the public grant, once.
     const calls = environment.sandbox.calls;
@@ -166,7 +130,7 @@ describe('an incident kept in part items', () => {
   });
 
   it('approve, rejected: the whole incident is kept as REJECTED, the finding suppressed, nothing changed', async () => {
-    const environment = await openLarge(approveConfig());
+    const environment = await openLarge();
     const { execution, link } = await startUntilApprovalWaits(environment, unblock());
     expectEveryObject(await theIncident(environment));
 
@@ -195,12 +159,12 @@ describe('an incident kept in part items', () => {
     const finding = environment.sandbox.world.securityHubFindings.find((f) => f.Id === incident.findingId);
     expect((finding?.Workflow as { Status?: string } | undefined)?.Status).toBe('SUPPRESSED');
     expect(bucketWrites(environment)).toEqual([]);
-    expect(publicKeys(environment.sandbox.world)).toHaveLength(KEYS.length);
+    expect(publicObjectKeys(environment.sandbox.world, BUCKET)).toHaveLength(KEYS.length);
     expect(environment.sandbox.outbox.filter((m) => m.subject.startsWith('Fix rejected'))).toHaveLength(1);
   });
 
   it('approve, expired: the whole incident is kept as EXPIRED, and everyone is told nothing changed', async () => {
-    const environment = await openLarge(approveConfig());
+    const environment = await openLarge();
     const { execution, link } = await startUntilApprovalWaits(environment, unblock());
 
     for (const { token } of environment.taskTokens.waiting()) environment.taskTokens.expire(token);
@@ -245,25 +209,14 @@ describe('an incident kept in part items', () => {
       }
       return classifyExposureTask(payload, deps);
     };
-    const environment = await openLarge(approveConfig(), {
-      RegisterIncident: watched,
-      ClassifyExposure: held,
-    });
+    const environment = await openLarge({ RegisterIncident: watched, ClassifyExposure: held });
     try {
       const owner = await startUntilApprovalWaits(environment, unblock());
       const firstId = new URL(owner.link).pathname.split('/').at(-1) ?? '';
       expect((await theIncident(environment)).response).not.toBe('PENDING');
 
       // The bucket ACL now lets anyone write: beyond the plan, which is about object ACLs.
-      const widening = JSON.parse(
-        JSON.stringify(sampleEvent('put-bucket-acl-body')).replace(
-          '"Permission":"READ"',
-          '"Permission":"WRITE"',
-        ),
-      ) as SampleEvent;
-      applyEventToWorld(environment.sandbox, widening);
-      const askedAgain = nextApprovalWait(environment);
-      const joiner = await environment.runner.start(widening);
+      const { joiner, askedAgain } = await joinWhileApprovalWaits(environment, publicWriteBucketAcl());
       await reclassifying.promise;
 
       expect(joiner.status).toBe('SUCCEEDED');
@@ -303,27 +256,18 @@ describe('an incident kept in part items', () => {
     const first = await run([unblock()], { stateDir, mode: 'notify', world: world(publicObjects) });
     const vectors = first.result.executions[0]?.incident?.verdict.vectors ?? [];
     expect(vectors).toHaveLength(KEYS.length);
-    const environment = await LocalEnvironment.open({ stateDir, world: world(), config: defaultConfig() });
-    await environment.store.putException({
+    const environment = await openState(stateDir);
+    // The exception, and the open incident answered: a new episode shows the exception at work.
+    await exceptAndCloseOpenIncident(environment.store, {
       id: 'exc-open-data',
       bucket: BUCKET,
       vectors,
       owner: 'data-team',
       reason: 'open data exports',
-      expiry: '2099-01-01T00:00:00.000Z',
-      source: 'registry',
     });
-    // The open incident is answered; a new episode shows the exception at work.
-    const open = await environment.store.getOpenIncident(bucketRef(BUCKET));
-    if (open) await environment.store.putIncident({ ...open, status: 'CLOSED', closedReason: 'NOT_PUBLIC' });
     environment.sandbox.world.buckets[BUCKET] = {
       ...(environment.sandbox.world.buckets[BUCKET] as NonNullable<World['buckets'][string]>),
-      publicAccessBlock: {
-        BlockPublicAcls: true,
-        IgnorePublicAcls: true,
-        BlockPublicPolicy: true,
-        RestrictPublicBuckets: true,
-      },
+      publicAccessBlock: blockAllPublicAccess(),
     };
     await environment.close();
 
@@ -337,7 +281,7 @@ describe('an incident kept in part items', () => {
       /^finding SUPPRESSED: covered by exception exc-open-data/,
     );
     expect(execution?.finding).toMatchObject({ Workflow: { Status: 'SUPPRESSED' } });
-    expect(publicKeys(result.world)).toHaveLength(KEYS.length);
+    expect(publicObjectKeys(result.world, BUCKET)).toHaveLength(KEYS.length);
   });
 
   it('a failure report neither Security Hub nor SES takes: the whole incident is kept as FAILED, and the run fails for the alarm', async () => {
@@ -351,8 +295,7 @@ describe('an incident kept in part items', () => {
       });
       return reportFailure(payload, deps);
     };
-    const environment = await LocalEnvironment.open({
-      stateDir: await tempStateDir(),
+    const environment = await openEnvironment({
       world: world((w) => {
         publicObjects(w);
         w.faults.push({
@@ -362,14 +305,9 @@ describe('an incident kept in part items', () => {
           times: 1000,
         });
       }),
-      config: defaultConfig(),
       handlers: { ReportFailure: failingSecurityHub },
     });
-    onTestFinished(() => environment.close());
-    const event = unblock();
-    applyEventToWorld(environment.sandbox, event);
-    const record = await environment.runner.start(event);
-    await environment.runner.idle();
+    const record = await deliver(environment, unblock());
 
     expect(record.status).toBe('FAILED');
     expect(record.path).toEqual(expect.arrayContaining(['NotifyRecipients', 'MarkFindingNotified']));

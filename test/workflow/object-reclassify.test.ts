@@ -8,16 +8,19 @@
 import { describe, expect, it } from 'vitest';
 import { decideByLink, latestApprovalLink } from '../../local/approval/decide.js';
 import { sweepEnvironment } from '../../local/commands/sweep.js';
-import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
+import { ALL_USERS } from '../../local/sandbox/acl.js';
 import type { World } from '../../local/sandbox/world.js';
-import type { Incident } from '../../tasks/shared/contracts.js';
 import { bucketRef } from '../support/store.js';
 import {
   alertsIn,
   approveEnvironment,
-  nextApprovalWait,
+  joinWhileApprovalWaits,
+  objectAclKeys,
   openState,
   PATHS,
+  publicObjectKeys,
+  publicObjectsBehindBlock,
+  publicWriteBucketAcl,
   run,
   type SampleEvent,
   sampleEvent,
@@ -27,28 +30,11 @@ import {
 } from './support.js';
 
 const BUCKET = 'acme-public-assets';
-/** The sample account's canonical id: the objects are the bucket owner's. */
-const OWNER_ID = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
-const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const KEYS = ['exports/a.csv', 'exports/b.csv', 'exports/c.csv'];
 
 /** Three objects anyone may read, masked by the bucket's Block Public Access until it is removed. */
 function publicObjects(w: World): void {
-  const bucket = w.buckets[BUCKET];
-  if (!bucket) throw new Error(`the sample world has no ${BUCKET}`);
-  bucket.publicAccessBlock = {
-    BlockPublicAcls: true,
-    IgnorePublicAcls: true,
-    BlockPublicPolicy: true,
-    RestrictPublicBuckets: true,
-  };
-  const acl = {
-    Owner: { ID: OWNER_ID },
-    Grants: [{ Grantee: { Type: 'Group', URI: ALL_USERS }, Permission: 'READ' }],
-  };
-  bucket.objects = Object.fromEntries(
-    KEYS.map((key) => [key, { size: 10, acl: structuredClone(acl) }]),
-  ) as never;
+  publicObjectsBehindBlock(w, BUCKET, KEYS);
 }
 
 /** Block Public Access removed: the object ACLs are in force, found by listing the bucket. */
@@ -62,26 +48,6 @@ function privateBucketAcl(): SampleEvent {
     event.detail.requestParameters.bucketName = BUCKET;
     event.detail.requestParameters['x-amz-acl'] = ['private'];
   });
-}
-
-/** The bucket ACL lets anyone write as well: beyond a plan about object ACLs. */
-function publicWriteAcl(): SampleEvent {
-  return JSON.parse(
-    JSON.stringify(sampleEvent('put-bucket-acl-body')).replace('"Permission":"READ"', '"Permission":"WRITE"'),
-  ) as SampleEvent;
-}
-
-/** The objects whose ACL still lets anyone in, as the sandbox holds them now. */
-function publicKeys(w: World): string[] {
-  return Object.entries(w.buckets[BUCKET]?.objects ?? {})
-    .filter(([, object]) => JSON.stringify(object.acl ?? null).includes(ALL_USERS))
-    .map(([key]) => key)
-    .sort();
-}
-
-/** The objects an incident (or a plan) names as public through their ACL. */
-function objectKeysOf(vectors: Incident['verdict']['vectors'] | undefined): string[] {
-  return (vectors ?? []).flatMap((v) => (v.source === 'objectAcl' && v.key ? [v.key] : [])).sort();
 }
 
 function resolvedMails(outbox: readonly { subject: string }[]): string[] {
@@ -108,22 +74,22 @@ describe('object ACLs found by listing the bucket, classified again', () => {
     });
     const [first, second] = simulation.result.executions;
     expect(first?.path).toEqual(PATHS.reported);
-    expect(objectKeysOf(first?.incident?.verdict.vectors)).toEqual(KEYS);
+    expect(objectAclKeys(first?.incident?.verdict.vectors)).toEqual(KEYS);
 
-    expect(publicKeys(simulation.result.world)).toEqual(KEYS);
+    expect(publicObjectKeys(simulation.result.world, BUCKET)).toEqual(KEYS);
     // The same exposure again: recorded, no new alert, nothing closed.
     expect(second?.path).toEqual(PATHS.alreadyReported);
     const incident = await simulation.environment.store.getLatestIncident(bucketRef(BUCKET));
     expect(incident).toMatchObject({ status: 'OPEN', closedReason: null, response: 'NOTIFIED' });
     expect(incident?.verdict.effectivelyPublic).toBe(true);
-    expect(objectKeysOf(incident?.verdict.vectors)).toEqual(KEYS);
+    expect(objectAclKeys(incident?.verdict.vectors)).toEqual(KEYS);
     expect(resolvedMails(simulation.result.outbox)).toEqual([]);
   });
 
   it('the sweep leaves such an incident open while the objects are public, and has it closed once they are private', async () => {
     const stateDir = await tempStateDir();
     const first = await run([unblock()], { stateDir, mode: 'notify', world: world(publicObjects) });
-    expect(objectKeysOf(first.result.executions[0]?.incident?.verdict.vectors)).toEqual(KEYS);
+    expect(objectAclKeys(first.result.executions[0]?.incident?.verdict.vectors)).toEqual(KEYS);
 
     const environment = await openState(stateDir);
     const from = environment.sandbox.calls.length;
@@ -164,12 +130,10 @@ describe('object ACLs found by listing the bucket, classified again', () => {
     const owner = await startUntilApprovalWaits(environment, unblock());
     const firstId = new URL(owner.link).pathname.split('/').at(-1) ?? '';
     const first = await environment.deps.approvals?.get(firstId);
-    expect(objectKeysOf(first?.plan.vectors)).toEqual(KEYS);
+    expect(objectAclKeys(first?.plan.vectors)).toEqual(KEYS);
 
-    const widening = publicWriteAcl();
-    applyEventToWorld(environment.sandbox, widening);
-    const askedAgain = nextApprovalWait(environment);
-    const joiner = await environment.runner.start(widening);
+    // The bucket ACL lets anyone write as well: beyond a plan about object ACLs.
+    const { joiner, askedAgain } = await joinWhileApprovalWaits(environment, publicWriteBucketAcl());
     await askedAgain;
     expect(joiner.path).toEqual(expect.arrayContaining(['RegisterIncident', 'SupersedeApproval']));
     expect((await environment.deps.approvals?.get(firstId))?.status).toBe('SUPERSEDED');
@@ -182,7 +146,7 @@ describe('object ACLs found by listing the bucket, classified again', () => {
     expect(second?.plan.vectors).toEqual(
       expect.arrayContaining([expect.objectContaining({ source: 'bucketAcl' })]),
     );
-    expect(objectKeysOf(second?.plan.vectors)).toEqual(KEYS);
+    expect(objectAclKeys(second?.plan.vectors)).toEqual(KEYS);
     for (const key of KEYS) expect(second?.plan.changes.join('\n')).toContain(key);
 
     expect((await decideByLink(secondLink, { decision: 'APPROVED' })).status).toBe(303);
@@ -190,6 +154,6 @@ describe('object ACLs found by listing the bucket, classified again', () => {
     expect(record.status).toBe('SUCCEEDED');
     const incident = await environment.store.getLatestIncident(bucketRef(BUCKET));
     expect(incident).toMatchObject({ status: 'CLOSED', closedReason: 'REMEDIATED' });
-    expect(publicKeys(environment.sandbox.world)).toEqual([]);
+    expect(publicObjectKeys(environment.sandbox.world, BUCKET)).toEqual([]);
   });
 });

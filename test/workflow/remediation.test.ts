@@ -16,8 +16,15 @@ import type { StateHandler } from '../../local/runner.js';
 import { readBackup } from '../../tasks/remediate-exposure/backup.js';
 import { remediateExposure } from '../../tasks/remediate-exposure/handler.js';
 import { verifyRemediation } from '../../tasks/verify-remediation/handler.js';
-import { bucketRef } from '../support/store.js';
-import { openState, PATHS, run, sampleEvent, tempStateDir, world } from './support.js';
+import {
+  exceptAndCloseOpenIncident,
+  openState,
+  PATHS,
+  run,
+  sampleEvent,
+  tempStateDir,
+  world,
+} from './support.js';
 
 const BUCKET = 'acme-public-assets';
 const EVIDENCE = 's3-exposure-evidence-111122223333-us-east-1';
@@ -152,18 +159,14 @@ describe('remediation', () => {
     const first = await run([publicPolicyEvent()], { stateDir, mode: 'notify' });
     const vectors = first.result.executions[0]?.incident?.verdict.vectors ?? [];
     const environment = await openState(stateDir);
-    await environment.store.putException({
+    // The exception, and the open incident answered: a new episode shows the exception at work.
+    await exceptAndCloseOpenIncident(environment.store, {
       id: 'exc-website',
       bucket: BUCKET,
       vectors,
       owner: 'web-team',
       reason: 'public website assets',
-      expiry: '2099-01-01T00:00:00.000Z',
-      source: 'registry',
     });
-    // The open incident is answered; a new episode shows the exception at work.
-    const open = await environment.store.getOpenIncident(bucketRef(BUCKET));
-    if (open) await environment.store.putIncident({ ...open, status: 'CLOSED', closedReason: 'NOT_PUBLIC' });
     await environment.close();
 
     const { result } = await run([publicPolicyEvent()], { stateDir, mode: 'auto' });

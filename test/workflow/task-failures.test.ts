@@ -8,25 +8,28 @@
  *
  * The complement, a task whose answer is lost after it finished, is retry-safety.test.ts.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decideByLink } from '../../local/approval/decide.js';
 import { outsideAnyFunction } from '../../local/call-ledger.js';
-import { defaultConfig } from '../../local/defaults.js';
-import { LocalEnvironment } from '../../local/environment.js';
-import type { ExecutionRecord, RunnerHarness, StateHandler, TaskHandlers } from '../../local/runner.js';
+import type { EnvironmentOptions, LocalEnvironment } from '../../local/environment.js';
+import type { ExecutionRecord, StateHandler, TaskHandlers } from '../../local/runner.js';
 import { applyEventToWorld } from '../../local/sandbox/apply-event.js';
-import type { FaultInput, World } from '../../local/sandbox/world.js';
+import type { FaultInput } from '../../local/sandbox/world.js';
 import { recordRejection } from '../../tasks/record-rejection/handler.js';
 import { requestApproval } from '../../tasks/request-approval/handler.js';
-import type { ResponderConfig } from '../../tasks/shared/contracts.js';
 import { suppressFinding } from '../../tasks/suppress-finding/handler.js';
 import { verifyRemediation } from '../../tasks/verify-remediation/handler.js';
 import { bucketRef } from '../support/store.js';
 import {
+  deliver,
+  exceptAndCloseOpenIncident,
+  modeConfig,
+  openEnvironment,
   openState,
   PATHS,
+  publicPolicyBehindAccountBlock,
+  publicWriteBucketAcl,
   run,
-  type SampleEvent,
   sampleEvent,
   startUntilApprovalWaits,
   tempStateDir,
@@ -56,42 +59,18 @@ function failingFirst(
   };
 }
 
-/** A fresh state folder with the given tasks replaced; closed when the test ends. */
+/** A fresh state folder with the given tasks replaced (see openEnvironment). */
 async function openWith(
   handlers: (environment: () => LocalEnvironment) => Partial<TaskHandlers>,
-  options: { config?: ResponderConfig; world?: World; stateDir?: string; harness?: RunnerHarness } = {},
+  options: Partial<Pick<EnvironmentOptions, 'config' | 'world' | 'stateDir' | 'harness'>> = {},
 ): Promise<LocalEnvironment> {
   let opened: LocalEnvironment | undefined;
   const current = () => {
     if (!opened) throw new Error('the environment is not open yet');
     return opened;
   };
-  const environment = await LocalEnvironment.open({
-    stateDir: options.stateDir ?? (await tempStateDir()),
-    world: options.world ?? world(),
-    config: options.config ?? defaultConfig(),
-    handlers: handlers(current),
-    ...(options.harness ? { harness: options.harness } : {}),
-  });
-  opened = environment;
-  onTestFinished(async () => {
-    for (const { token } of environment.taskTokens.waiting()) environment.taskTokens.expire(token);
-    await environment.runner.idle();
-    await environment.close();
-  });
-  return environment;
-}
-
-function configIn(mode: 'auto' | 'approve'): ResponderConfig {
-  return { ...defaultConfig(), modes: { default: mode, bySeverity: {}, byBucket: {} } };
-}
-
-/** Replays the event on the sandbox, runs its execution, and waits for everything it started. */
-async function deliver(environment: LocalEnvironment, event: SampleEvent) {
-  applyEventToWorld(environment.sandbox, event);
-  const record = await environment.runner.start(event);
-  await environment.runner.idle();
-  return record;
+  opened = await openEnvironment({ ...options, handlers: handlers(current) });
+  return opened;
 }
 
 describe('a task that fails after its run was recorded runs again at once, and does its work once', () => {
@@ -99,14 +78,7 @@ describe('a task that fails after its run was recorded runs again at once, and d
     const simulation = await run([sampleEvent('delete-account-public-access-block')], {
       keepOpen: true,
       world: world((w) => {
-        w.accountPublicAccessBlock = {
-          BlockPublicAcls: true,
-          IgnorePublicAcls: true,
-          BlockPublicPolicy: true,
-          RestrictPublicBuckets: true,
-        };
-        const logs = w.buckets['acme-logs'];
-        if (logs) logs.policy = { Version: '2012-10-17', Statement: [publicRead('acme-logs')] };
+        publicPolicyBehindAccountBlock(w, 'acme-logs');
         w.faults.push({ service: 's3', operation: 'ListBuckets', error: 'SlowDown', times: 3 });
       }),
     });
@@ -138,7 +110,7 @@ describe('a task that fails after its run was recorded runs again at once, and d
           verifyRemediation,
         ),
       }),
-      { config: configIn('auto') },
+      { config: modeConfig('auto') },
     );
 
     const record = await deliver(environment, sampleEvent('put-bucket-policy-public'));
@@ -172,7 +144,7 @@ describe('a task that fails after its run was recorded runs again at once, and d
           recordRejection,
         ),
       }),
-      { config: configIn('approve') },
+      { config: modeConfig('approve') },
     );
     const { execution, link } = await startUntilApprovalWaits(
       environment,
@@ -209,18 +181,14 @@ describe('a task that fails after its run was recorded runs again at once, and d
     const first = await run([sampleEvent('put-bucket-policy-public')], { stateDir, mode: 'notify' });
     const vectors = first.result.executions[0]?.incident?.verdict.vectors ?? [];
     const setup = await openState(stateDir);
-    await setup.store.putException({
+    // The exception, and the open incident answered: a new episode meets the exception.
+    await exceptAndCloseOpenIncident(setup.store, {
       id: 'exc-website',
       bucket: BUCKET,
       vectors,
       owner: 'web-team',
       reason: 'public website assets',
-      expiry: '2099-01-01T00:00:00.000Z',
-      source: 'registry',
     });
-    // The open incident is answered; a new episode meets the exception.
-    const open = await setup.store.getOpenIncident(bucketRef(BUCKET));
-    if (open) await setup.store.putIncident({ ...open, status: 'CLOSED', closedReason: 'NOT_PUBLIC' });
     await setup.close();
     const findingsBefore = first.result.world.securityHubFindings.length;
     const environment = await openWith(
@@ -236,7 +204,7 @@ describe('a task that fails after its run was recorded runs again at once, and d
           suppressFinding,
         ),
       }),
-      { stateDir, config: configIn('auto') },
+      { stateDir, config: modeConfig('auto') },
     );
 
     const record = await deliver(environment, sampleEvent('put-bucket-policy-public'));
@@ -268,12 +236,7 @@ describe('a retried approval request whose approval was superseded meanwhile', (
   it('fails its new wait at once with ApprovalSupersededError: the owner classifies again and asks anew', async () => {
     // The first request's answer is lost (Lambda's error after it ran). Before its retry runs, an
     // event widens the exposure (the bucket ACL lets anyone write) and supersedes the approval.
-    const widening = JSON.parse(
-      JSON.stringify(sampleEvent('put-bucket-acl-body')).replace(
-        '"Permission":"READ"',
-        '"Permission":"WRITE"',
-      ),
-    ) as SampleEvent;
+    const widening = publicWriteBucketAcl();
     let requests = 0;
     let joiner: ExecutionRecord | undefined;
     const environment = await openWith(
@@ -290,7 +253,7 @@ describe('a retried approval request whose approval was superseded meanwhile', (
           return requestApproval(payload, deps);
         },
       }),
-      { config: configIn('approve'), harness: { failOnceAfterRun: ['RequestApproval'] } },
+      { config: modeConfig('approve'), harness: { failOnceAfterRun: ['RequestApproval'] } },
     );
 
     // Resolves when a request waits: the retry's never does, so this is the request asked anew.
@@ -325,13 +288,3 @@ describe('a retried approval request whose approval was superseded meanwhile', (
     expect(environment.sandbox.calls.filter((c) => c.operation === 'SendTaskSuccess')).toEqual([]);
   });
 });
-
-function publicRead(bucket: string) {
-  return {
-    Sid: 'PublicRead',
-    Effect: 'Allow',
-    Principal: '*',
-    Action: 's3:GetObject',
-    Resource: `arn:aws:s3:::${bucket}/*`,
-  };
-}

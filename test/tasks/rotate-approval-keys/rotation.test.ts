@@ -20,7 +20,6 @@ import { KEY_ROTATION_CALLS } from '../../../infra/constructs/responder-secrets.
 import { recordSentCall } from '../../../local/call-ledger.js';
 import { type RotationStep, rotateKeyRing } from '../../../tasks/rotate-approval-keys/rotation.js';
 import {
-  type ApprovalLinkInput,
   type KeyRing,
   parseKeyRing,
   serializeKeyRing,
@@ -29,6 +28,7 @@ import {
 } from '../../../tasks/shared/approval/links.js';
 import { InvalidInputError } from '../../../tasks/shared/errors.js';
 import { logger } from '../../../tasks/shared/logger.js';
+import { linkPartsOf } from '../../support/approval-links.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ApprovalKeys-AbCdEf';
 const TOKEN = '11111111-2222-4333-8444-555555555555';
@@ -186,16 +186,6 @@ const CLAIMS = {
   expiresAt: new Date(NOW.getTime() + 86_400_000),
 };
 
-function linkParts(link: string): ApprovalLinkInput {
-  const url = new URL(link);
-  return {
-    approvalId: url.pathname.replace(/^.*\/a\//, ''),
-    recipient: url.searchParams.get('r'),
-    exp: url.searchParams.get('exp'),
-    sig: url.searchParams.get('sig'),
-  };
-}
-
 beforeEach(() => {
   useSecret(serializeKeyRing(RING));
   logged = [];
@@ -338,12 +328,14 @@ describe('the key ring across rotations', () => {
 
   it('keeps verifying a link signed before the rotation, until the next rotation', async () => {
     useSecret(LONE_KEY);
-    const before = linkParts(signApprovalLink('https://approve.acme.example', CLAIMS, ringOf('AWSCURRENT')));
+    const before = linkPartsOf(
+      signApprovalLink('https://approve.acme.example', CLAIMS, ringOf('AWSCURRENT')),
+    );
 
     await rotate();
     const after = ringOf('AWSCURRENT');
     expect(verifyApprovalLink(before, after, NOW)).toMatchObject({ ok: true, keyId: 'k1' });
-    const fresh = linkParts(signApprovalLink('https://approve.acme.example', CLAIMS, after));
+    const fresh = linkPartsOf(signApprovalLink('https://approve.acme.example', CLAIMS, after));
     expect(verifyApprovalLink(fresh, after, NOW)).toMatchObject({ ok: true, keyId: after.current.id });
 
     // The second rotation drops k1: why the interval must outlast the approval TTL.

@@ -19,6 +19,7 @@ import {
   verifyApprovalLink,
 } from '../../../tasks/shared/approval/links.js';
 import { InvalidInputError } from '../../../tasks/shared/errors.js';
+import { linkPartsOf } from '../../support/approval-links.js';
 
 const BASE_URL = 'https://approve.acme.example';
 const APPROVAL_ID = '0123456789abcdef0123456789abcdef';
@@ -39,19 +40,8 @@ const RING_K3_AFTER_K2: KeyRing = { current: K3, previous: [K2] };
 
 const CLAIMS = { approvalId: APPROVAL_ID, recipient: RECIPIENT, expiresAt: EXPIRES_AT };
 
-/** The link's parts as the approval page gets them: path and decoded query. */
-function partsOf(link: string): ApprovalLinkInput {
-  const url = new URL(link);
-  return {
-    approvalId: url.pathname.replace(/^.*\/a\//, ''),
-    recipient: url.searchParams.get('r'),
-    exp: url.searchParams.get('exp'),
-    sig: url.searchParams.get('sig'),
-  };
-}
-
 function signed(ring: KeyRing = RING_K1, purpose?: string): ApprovalLinkInput {
-  return partsOf(signApprovalLink(BASE_URL, { ...CLAIMS, purpose }, ring));
+  return linkPartsOf(signApprovalLink(BASE_URL, { ...CLAIMS, purpose }, ring));
 }
 
 /** The signature's MAC, written here independently of the module, over the documented fields. */
@@ -229,7 +219,7 @@ describe('verifyApprovalLink', () => {
 
   it('rounds a sub-second expiry down, so a link never lives longer than asked', () => {
     const expiresAt = new Date(EXPIRES_AT.getTime() + 999);
-    const parts = partsOf(signApprovalLink(BASE_URL, { ...CLAIMS, expiresAt }, RING_K1));
+    const parts = linkPartsOf(signApprovalLink(BASE_URL, { ...CLAIMS, expiresAt }, RING_K1));
     expect(parts.exp).toBe(EXP);
   });
 
@@ -329,7 +319,7 @@ describe('verifyApprovalLink', () => {
 
 describe('redactSignedLinks', () => {
   const LINK = signApprovalLink(BASE_URL, CLAIMS, RING_K1);
-  const SIG = partsOf(LINK).sig ?? '';
+  const SIG = linkPartsOf(LINK).sig ?? '';
   const REDACTED_LINK = LINK.replace(SIG, 'REDACTED');
 
   it.each([
@@ -495,7 +485,7 @@ describe('generateKeyRing', () => {
     expect(ring.current.id).toBe('local-1');
     expect(ring.current.secret).toHaveLength(32);
     expect(ring.previous).toEqual([]);
-    const parts = partsOf(signApprovalLink(BASE_URL, CLAIMS, ring));
+    const parts = linkPartsOf(signApprovalLink(BASE_URL, CLAIMS, ring));
     expect(verifyApprovalLink(parts, ring, NOW)).toEqual({ ...VALID, keyId: 'local-1' });
   });
 
