@@ -17,6 +17,19 @@ const ACCESS_LOG_DAYS = 400;
 /** The longest default retention S3 Object Lock takes in days (100 years, as aws-cdk-lib checks). */
 export const MAX_OBJECT_LOCK_DAYS = 36_500;
 
+/**
+ * What every bucket of the stack is: public access blocked, SSE-S3, TLS only, versioned, ACLs
+ * off (the owner owns every object), and kept when the stack is deleted.
+ */
+export const LOCKED_DOWN_BUCKET = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  encryption: s3.BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  versioned: true,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  removalPolicy: RemovalPolicy.RETAIN,
+} as const satisfies s3.BucketProps;
+
 export interface EvidenceBucketProps {
   /**
    * Turn S3 Object Lock on for the evidence bucket, with a default retention of this many days
@@ -63,14 +76,7 @@ export class EvidenceBucket extends Construct {
     // S3 delivers server access logs under a bucket policy, not the LogDeliveryWrite ACL (ACLs
     // stay disabled on both buckets): the feature flag, set for this construct's children only.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const locked = {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    } as const;
+    const locked = LOCKED_DOWN_BUCKET;
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       ...locked,
       lifecycleRules: [
