@@ -309,6 +309,9 @@ export class WorkflowRunner {
     const payload = (request as { Payload?: Record<string, unknown> } | null)?.Payload ?? {};
     const token = newTaskToken();
     const answered = registry.wait(token, state);
+    // The function may answer its own wait before it returns (a retried request that finds its
+    // approval superseded fails the new token at once): the rejection is taken below, not lost.
+    answered.catch(() => undefined);
     try {
       await this.#invoke(state, handler, { ...payload, taskToken: token });
       // The harness fails it once after it ran; the retry (a new token) must not ask again.
