@@ -63,13 +63,11 @@ function combinations(pattern: unknown): number {
 
 let pattern: unknown;
 
-// A cold synth of the whole stack takes about 10 s on a busy two-core machine: more than
-// vitest's default hook timeout.
 beforeAll(() => {
   const rules = Object.values(ofType(synthesize().resources, 'AWS::Events::Rule'));
   expect(rules).toHaveLength(1);
   pattern = rules[0]?.Properties?.EventPattern;
-}, 60_000);
+});
 
 describe('the synthesized EventBridge rule', () => {
   it('is the repo pattern, taken from the template', () => {

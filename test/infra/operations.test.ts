@@ -21,12 +21,10 @@ import {
 let synth: Synthesized;
 let resources: Resources;
 
-// A cold synth of the whole stack takes about 10 s on a busy two-core machine: more than
-// vitest's default hook timeout.
 beforeAll(() => {
   synth = synthesize();
   resources = synth.resources;
-}, 60_000);
+});
 
 function logicalIdOf(construct: IConstruct): string {
   return synth.idOf(construct);
